@@ -1,0 +1,1 @@
+"""Metadata enrichment for curated paper catalogs (the library; no Prefect here)."""

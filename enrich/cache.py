@@ -1,0 +1,146 @@
+"""Every source answer, per source and key, with when it was fetched: one SQLite file.
+
+SQLite (WAL, busy timeout) stays fast at tens of thousands of answers and is safe for two
+processes at once; answers hold only what the APIs returned, never a credential."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DAY = 24 * 3600.0
+WEEK = 7 * DAY
+FOUND, NOT_FOUND = "found", "not_found"
+
+# How long an answer stays fresh, per cache namespace: (found, not found); None = forever
+# (only --refresh asks again). Abstracts, authors and ids never change once published;
+# counts (citations, stars) do; a "not found" may become found (new arXiv listing).
+EXPIRY: dict[str, tuple[float | None, float | None]] = {
+    "arxiv": (None, WEEK),
+    "openreview": (None, WEEK),
+    "semantic_scholar": (DAY, DAY),
+    "semantic_scholar_match": (None, None),  # title search: once ever
+    "github": (DAY, DAY),
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    source TEXT NOT NULL,
+    key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    payload TEXT,
+    etag TEXT,
+    fetched_at REAL NOT NULL,
+    PRIMARY KEY (source, key)
+) WITHOUT ROWID
+"""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One cached answer: `payload` is the source's record as JSON data (None when not found)."""
+
+    source: str
+    key: str
+    status: str
+    payload: dict | None
+    etag: str | None
+    fetched_at: float
+
+    def is_fresh(self, now: float) -> bool:
+        found_age, missing_age = EXPIRY.get(self.source, (DAY, DAY))
+        max_age = found_age if self.status == FOUND else missing_age
+        return max_age is None or now - self.fetched_at < max_age
+
+
+class Cache:
+    """Thread-safe access to the cache database in `folder` (created if missing)."""
+
+    FILENAME = "enrich-cache.sqlite3"
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / self.FILENAME
+        self._lock = threading.Lock()
+        self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            return self._connect()
+        except sqlite3.DatabaseError as error:
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+            log.warning("cache %s is unreadable (%s): moved aside to %s, starting empty", self.path, error, aside)
+            self.path.replace(aside)
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 60000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute(_SCHEMA)
+        db.execute("SELECT count(*) FROM answers").fetchone()
+        return db
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def get_many(self, source: str, keys: Iterable[str]) -> dict[str, Answer]:
+        """Cached answers for `keys` (fresh or not); unreadable entries are left out (a miss)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Answer] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, status, payload, etag, fetched_at FROM answers WHERE source = ? AND key IN ({marks})",
+                    [source, *chunk],
+                ).fetchall()
+                for key, status, payload, etag, fetched_at in rows:
+                    answer = _decode(source, key, status, payload, etag, fetched_at)
+                    if answer is not None:
+                        found[key] = answer
+        return found
+
+    def put_many(self, answers: Iterable[Answer]) -> None:
+        rows = [
+            (a.source, a.key, a.status, None if a.payload is None else json.dumps(a.payload, ensure_ascii=False), a.etag, a.fetched_at)
+            for a in answers
+        ]
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)", rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def touch_many(self, source: str, keys: Iterable[str], when: float) -> None:
+        """Mark answers as checked at `when` without changing them (e.g. HTTP 304)."""
+        rows = [(when, source, key) for key in keys]
+        with self._lock:
+            self._db.executemany("UPDATE answers SET fetched_at = ? WHERE source = ? AND key = ?", rows)
+
+
+def _decode(source, key, status, payload, etag, fetched_at) -> Answer | None:
+    try:
+        data = None if payload is None else json.loads(payload)
+        if status not in (FOUND, NOT_FOUND) or (status == FOUND and not isinstance(data, dict)):
+            raise ValueError(f"bad status/payload {status!r}")
+        return Answer(source, key, status, data, etag, float(fetched_at))
+    except (ValueError, TypeError) as error:
+        log.warning("cache entry %s/%s is corrupt (%s): fetching it again", source, key, error)
+        return None

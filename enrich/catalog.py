@@ -1,0 +1,140 @@
+"""Find, read and write catalog files. Reading never changes a file; writing is atomic
+(temporary file in the same folder, fsync, rename) and only happens when content changes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from google.protobuf import text_format
+
+from enrich.errors import CatalogError
+from enrich.records import Entry
+from enrich.schema import paper_pb2
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".prototxt"
+TEMP_MARK = ".enrich-tmp-"
+MAX_FILE_BYTES = 5 * 1024 * 1024
+_NON_PAPER = (paper_pb2.SearchWord, paper_pb2.RepoList)
+
+
+@dataclass
+class Catalog:
+    """What a walk of the catalog folder found."""
+
+    entries: list[Entry] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # non-paper files (meta/search/...)
+    errors: list[CatalogError] = field(default_factory=list)
+    removed_temporaries: list[str] = field(default_factory=list)
+
+
+def find_files(root: Path) -> list[Path]:
+    """Every *.prototxt under root, sorted; symlinks leading outside the catalog are not followed."""
+    top = root.resolve()
+    files = []
+    for path in sorted(root.rglob(f"*{SUFFIX}")):
+        if path.name.startswith(".") and TEMP_MARK in path.name:
+            continue
+        if path.is_symlink() and not path.resolve().is_relative_to(top):
+            log.warning("%s: symlink to outside the catalog, not followed", path)
+            continue
+        if path.is_file():
+            files.append(path)
+    return files
+
+
+def remove_temporaries(root: Path) -> list[str]:
+    """Delete temporary files a killed run left behind; returns their paths."""
+    removed = []
+    for path in root.rglob(f".*{TEMP_MARK}*"):
+        if path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed.append(str(path))
+    return removed
+
+
+def parse_entry(path: str, raw: bytes) -> Entry | None:
+    """A PaperInfo from file bytes; None for upstream's non-paper files; CatalogError otherwise."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise CatalogError(path, f"file is {len(raw)} bytes, larger than any catalog entry ({MAX_FILE_BYTES})", hint="check it is a catalog entry")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise CatalogError(path, "not UTF-8 text", line, column, "save the file as UTF-8") from None
+    if "\x00" in text:
+        raise CatalogError(path, "binary file, not protobuf text", hint="remove it or replace it with a PaperInfo entry")
+    info = paper_pb2.PaperInfo()
+    try:
+        text_format.Parse(text, info)
+    except text_format.ParseError as error:
+        for other in _NON_PAPER:
+            try:
+                text_format.Parse(text, other())
+                return None
+            except text_format.ParseError:
+                pass
+        message = str(error)
+        if error.GetLine() and ":" in message:
+            message = message.split(" : ", 1)[-1] if " : " in message else message
+        raise CatalogError(
+            path,
+            message,
+            error.GetLine() or 0,
+            error.GetColumn() or 0,
+            "fix the entry (field names are those of efficient_paper.PaperInfo); it was left untouched",
+        ) from None
+    return Entry(path, info)
+
+
+def read_catalog(root: Path) -> Catalog:
+    catalog = Catalog(removed_temporaries=remove_temporaries(root))
+    for path in find_files(root):
+        try:
+            entry = parse_entry(str(path), path.read_bytes())
+        except CatalogError as error:
+            catalog.errors.append(error)
+            continue
+        except OSError as error:
+            catalog.errors.append(CatalogError(str(path), f"cannot read: {error.strerror}", hint="check permissions"))
+            continue
+        if entry is None:
+            catalog.skipped.append(str(path))
+        else:
+            catalog.entries.append(entry)
+    return catalog
+
+
+def render(info: paper_pb2.PaperInfo) -> bytes:
+    """The file content for an entry: protobuf's own text printer, UTF-8 strings."""
+    return text_format.MessageToString(info, as_utf8=True).encode("utf-8")
+
+
+def write_entry(path: str, content: bytes) -> None:
+    """Replace the file atomically: a killed run leaves the old file or the new one, never half."""
+    target = Path(path)
+    if not os.access(target, os.W_OK):
+        raise CatalogError(path, "file is read-only: not updated", hint="make it writable to let the run update it")
+    mode = target.stat().st_mode & 0o7777
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

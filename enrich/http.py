@@ -1,0 +1,199 @@
+"""The one HTTP layer every source uses: paced per host, timed out, retried with tenacity,
+size-capped, counting what it did, and never carrying credentials to another host."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from enrich.errors import SourceError, TransientAnswer
+from enrich.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_ANSWER_BYTES = 20 * 1024 * 1024
+_CREDENTIAL_HEADERS = ("authorization", "x-api-key", "cookie")
+_TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    TransientAnswer,
+)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How politely to talk to one API."""
+
+    min_interval: float  # seconds between two requests to the same host
+    attempts: int = 6
+    backoff_initial: float = 2.0
+    backoff_max: float = 60.0
+    retry_after_max: float = 300.0
+
+
+@dataclass
+class Stats:
+    """What one source's client did in this run (thread-safe counters)."""
+
+    requests: int = 0
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, requests_made: int = 0, retries: int = 0) -> None:
+        with self._lock:
+            self.requests += requests_made
+            self.retries += retries
+
+
+class _Pacer:
+    """At most one request per `interval` seconds per host, across threads."""
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._next_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, host: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_at.get(host, now))
+            self._next_at[host] = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+class _Session(requests.Session):
+    """A requests session that drops every credential header on a redirect to another host
+    (requests itself only drops Authorization)."""
+
+    def rebuild_auth(self, prepared_request, response):
+        old, new = urlsplit(response.request.url), urlsplit(prepared_request.url)
+        if (old.hostname, old.port) != (new.hostname, new.port):
+            for name in list(prepared_request.headers):
+                if name.lower() in _CREDENTIAL_HEADERS:
+                    del prepared_request.headers[name]
+        super().rebuild_auth(prepared_request, response)
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """Seconds a Retry-After header asks for (delta or HTTP date), or None."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def default_classify(response: requests.Response) -> None:
+    """Raise TransientAnswer for answers worth retrying (429, 5xx); others pass through."""
+    if response.status_code == 429 or response.status_code >= 500:
+        raise TransientAnswer(f"HTTP {response.status_code}", retry_after_seconds(response))
+
+
+class HttpClient:
+    """One source's HTTP client. `request` returns a fully read response or raises SourceError."""
+
+    def __init__(self, source: str, settings: Settings, policy: Policy, headers: dict[str, str] | None = None):
+        self.source, self.settings, self.policy = source, settings, policy
+        self.stats = Stats()
+        self.session = _Session()
+        self.session.headers["User-Agent"] = settings.user_agent
+        self.session.headers.update(headers or {})
+        self._pacer = _Pacer(policy.min_interval * settings.time_scale)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            seconds = min(retry_after, self.policy.retry_after_max)
+        else:
+            seconds = wait_exponential_jitter(self.policy.backoff_initial, self.policy.backoff_max)(state)
+        return seconds * self.settings.time_scale
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        self.stats.add(retries=1)
+        error = state.outcome.exception() if state.outcome else None
+        log.info("%s: retrying after %s (attempt %d)", self.source, error, state.attempt_number)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        classify: Callable[[requests.Response], None] = default_classify,
+        validate: Callable[[requests.Response], None] | None = None,
+        **kwargs,
+    ) -> requests.Response:
+        """Send with pacing and retries. `classify` raises TransientAnswer (retry) or a
+        SourceError (stop) for a status; `validate` checks a 2xx body the same way."""
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.attempts),
+            wait=self._wait,
+            retry=retry_if_exception_type(_TRANSIENT_ERRORS),
+            before_sleep=self._before_sleep,
+            sleep=time.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._send_once, method, url, classify, validate, kwargs)
+        except _TRANSIENT_ERRORS as error:
+            raise SourceError(
+                self.source,
+                f"no usable answer after {self.policy.attempts} tries: {_describe(error)}",
+                "try again later; nothing already in the catalog was erased",
+            ) from None
+
+    def _send_once(self, method, url, classify, validate, kwargs) -> requests.Response:
+        host = urlsplit(url).netloc
+        self._pacer.wait(host)
+        self.stats.add(requests_made=1)
+        response = self.session.request(method, url, timeout=self.settings.timeout, stream=True, **kwargs)
+        try:
+            response._content = _read_capped(response, self.source)
+        finally:
+            response.close()
+        classify(response)
+        if validate is not None and 200 <= response.status_code < 300:
+            validate(response)
+        return response
+
+
+def _read_capped(response: requests.Response, source: str) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise SourceError(source, f"answer of {declared} bytes refused (limit {MAX_ANSWER_BYTES})")
+    chunks, size = [], 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise SourceError(source, f"answer larger than {MAX_ANSWER_BYTES} bytes refused")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    if isinstance(error, requests.ConnectionError):
+        return "connection failed"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return "answer cut short"
+    return str(error)

@@ -1,0 +1,145 @@
+"""The enrich-catalog Prefect flow and `python -m flows.enrich` (argparse -> flow)."""
+
+from __future__ import annotations
+
+import os
+
+# Library modules log through `logging`; let Prefect show them in the flow run's logs.
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "enrich")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.states import Completed, Failed  # noqa: E402
+
+from enrich import pipeline  # noqa: E402
+from enrich.errors import EnrichError, UsageError  # noqa: E402
+from enrich.report import Report  # noqa: E402
+from enrich.settings import Settings  # noqa: E402
+from enrich.sources import all_sources  # noqa: E402
+
+DEFAULT_SOURCES = ",".join(all_sources())
+
+
+@task(name="read-catalog", cache_policy=NO_CACHE)
+def read_catalog(options: pipeline.RunOptions, report: Report):
+    return pipeline.read(options, report)
+
+
+@task(name="fetch-source", cache_policy=NO_CACHE, task_run_name="fetch-{source}")
+def fetch_source(source: str, wanted, settings: Settings, options: pipeline.RunOptions, now: float):
+    logger = get_run_logger()
+    total_queries = len({q.key for qs in wanted.values() for q in qs})
+    logger.info("%s: %d ids to look up", source, total_queries)
+
+    def progress(done: int, total: int) -> None:
+        logger.info("%s: %d/%d ids asked", source, done, total)
+
+    return pipeline.fetch_source(source, wanted, settings, options, now, progress)
+
+
+@task(name="merge-and-write", cache_policy=NO_CACHE)
+def merge_and_write(entries, results, wanted, today: str, options: pipeline.RunOptions, report: Report):
+    pipeline.apply_entries(entries, results, wanted, today, options.dry_run, report)
+    pipeline.report_sources(report, entries, results, wanted)
+
+
+@flow(name="enrich-catalog")
+def enrich_catalog(
+    catalog: str = "meta",
+    cache_dir: str = "cache",
+    sources: str = DEFAULT_SOURCES,
+    offline: bool = False,
+    refresh: bool = False,
+    dry_run: bool = False,
+):
+    """Enrich every entry of a catalog folder from the chosen sources; returns the run's Report."""
+    logger = get_run_logger()
+    options = pipeline.RunOptions(
+        Path(catalog), Path(cache_dir), parse_sources(sources), offline=offline, refresh=refresh, dry_run=dry_run
+    )
+    if not options.catalog.is_dir():
+        return Failed(message=f"no such catalog folder: {catalog}", data=None)
+    settings = Settings.from_env()
+    report = Report(started=time.time(), dry_run=dry_run)
+    now = time.time()
+    entries = read_catalog(options, report)
+    wanted = {source: pipeline.source_queries(entries, source) for source in options.sources}
+    futures = {source: fetch_source.submit(source, wanted[source], settings, options, now) for source in options.sources}
+    results = {source: future.result() for source, future in futures.items()}
+    merge_and_write(entries, results, wanted, pipeline.today_utc(now), options, report)
+    report.finished = time.time()
+    for line in report.summary_lines():
+        logger.info(line)
+    attention = report.attention()
+    if attention:
+        return Failed(message=f"{len(attention)} item(s) need attention: " + "; ".join(attention[:5]), data=report)
+    return Completed(message="catalog enriched", data=report)
+
+
+def parse_sources(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    known = all_sources()
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise UsageError(f"unknown source(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(known)}")
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m flows.enrich",
+        description="Enrich a catalog of paper prototxt files with abstracts, authors, ids, citations and stars.",
+    )
+    parser.add_argument("--catalog", default="meta", help="catalog folder, read recursively (default: meta)")
+    parser.add_argument("--cache-dir", default="cache", help="where fetched answers are cached (default: cache)")
+    parser.add_argument("--sources", default=DEFAULT_SOURCES, help=f"comma-separated sources (default: {DEFAULT_SOURCES})")
+    parser.add_argument("--offline", action="store_true", help="use the cache alone; ask no API")
+    parser.add_argument("--refresh", action="store_true", help="ask every API again, even for cached answers")
+    parser.add_argument("--dry-run", action="store_true", help="print a unified diff per file that would change; write nothing")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        parse_sources(args.sources)
+        if not Path(args.catalog).is_dir():
+            raise UsageError(f"no such catalog folder: {args.catalog} (give one with --catalog DIR)")
+        if args.offline and args.refresh:
+            raise UsageError("--offline and --refresh contradict each other: choose one")
+        Settings.from_env()
+    except UsageError as error:
+        parser.print_usage(sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    state = enrich_catalog(
+        catalog=args.catalog,
+        cache_dir=args.cache_dir,
+        sources=args.sources,
+        offline=args.offline,
+        refresh=args.refresh,
+        dry_run=args.dry_run,
+        return_state=True,
+    )
+    try:
+        report = state.result(raise_on_failure=False)
+    except EnrichError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if not isinstance(report, Report):
+        print(f"error: {state.message or report}", file=sys.stderr)
+        return 1
+    for diff in report.diffs:
+        sys.stdout.write(diff)
+    print("\n".join(report.summary_lines()))
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
