@@ -66,7 +66,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.double._track(self.connection, False)
 
     def _dispatch(self) -> None:
-        self.server.double._serve(self)
+        try:
+            self.server.double._serve(self)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client left first (e.g. it timed out during Fault.slow)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 

@@ -10,8 +10,7 @@ from datetime import datetime, timezone
 
 from .base import Answer, DoubleServer, json_answer
 from .faults import Recorded
-from .github_shapes import LICENSES, graphql_repo, repo_json
-from .github_graphql import parse_repository_fields
+from .github_shapes import graphql_repo, parse_repository_fields, repo_json
 from .world import Repo, World
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -181,6 +180,3 @@ class GitHubDouble(DoubleServer):
 
 def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest() + '"'
-
-
-__all__ = ["GitHubDouble", "LICENSES"]
