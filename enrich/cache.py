@@ -46,7 +46,8 @@ CREATE TABLE IF NOT EXISTS answers (
 
 @dataclass(frozen=True)
 class Answer:
-    """One cached answer: `payload` is the source's record as JSON data (None when not found)."""
+    """One cached answer: `payload` is the source's record as JSON data (for a "not found",
+    None or whatever the source noted about it, e.g. a rejected title-search candidate)."""
 
     source: str
     key: str

@@ -12,11 +12,12 @@ from rapidfuzz import fuzz
 # - STRICT (accepting a title *search* result, where the source guessed): 92 admits a
 #   changed word or two in a long title ("One-shot" vs "One-Shot.", "Networks" vs
 #   "Network") but not sibling papers ("... for Vision Transformers" vs "... for LLMs").
-# - LENIENT (checking the paper the curator's own link points to): 80, plus subtitle
-#   rules, so a curator who shortened or re-punctuated the title is not accused of a
-#   wrong link, while a typo'd id that lands on an unrelated paper (ratio ~20-50) is.
+# - LENIENT (checking the paper the curator's own link points to): 88, plus subtitle
+#   rules, so a curator who shortened, re-cased or re-punctuated the title is not accused
+#   of a wrong link, while a typo'd id that lands on an unrelated paper (ratio ~20-50) is,
+#   and so is a sibling title ("... Soft Threshold Pruning" vs "... Structured Pruning": 86).
 STRICT_RATIO = 92.0
-LENIENT_RATIO = 80.0
+LENIENT_RATIO = 88.0
 
 _LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\*?")
 _NON_WORD = re.compile(r"[^\w]+")

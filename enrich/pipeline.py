@@ -169,6 +169,7 @@ def report_sources(
             last_checked=max(checked) if checked else None,
         )
         report.source_problems += [f"{source}: {problem}" for problem in result.problems]
+        dead_when_missing = getattr(all_sources()[source], "DEAD_WHEN_NOT_FOUND", False)
         keys_to_paths: dict[str, list[str]] = defaultdict(list)
         for path, queries in wanted.get(source, {}).items():
             keys_to_paths[queries[0].key].append(path)
@@ -176,8 +177,12 @@ def report_sources(
             for path in paths:
                 if key in result.failed:
                     report.failed.append((path, source, result.failed[key]))
+                elif key in result.not_found and dead_when_missing:
+                    report.dead_links.append((path, key))
                 elif key in result.not_found:
                     report.not_found.append((path, source))
+                elif key in result.deferred:
+                    report.deferred.append((path, source))
                 elif key not in result.records:
                     report.not_in_cache.append((path, source))
                 if key in result.notes:

@@ -25,6 +25,7 @@ class Report:
     changes: dict[str, list[str]] = field(default_factory=dict)  # path -> what changed
     not_found: list[tuple[str, str]] = field(default_factory=list)  # (path, source)
     not_in_cache: list[tuple[str, str]] = field(default_factory=list)  # (path, source), --offline
+    deferred: list[tuple[str, str]] = field(default_factory=list)  # (path, source) left for the next run
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (path, source, reason)
     mismatches: list[tuple[str, str, str, str]] = field(default_factory=list)  # (path, source, curated, found)
     no_match: list[tuple[str, str]] = field(default_factory=list)  # (path, candidate title or "")
@@ -71,6 +72,7 @@ class Report:
             lines.append(f"  {'would change' if self.dry_run else 'changed'} {path}: " + "; ".join(self.changes.get(path, [])))
         lines += [f"  not found: {path} ({source})" for path, source in self.not_found]
         lines += [f"  not in cache (offline): {path} ({source})" for path, source in self.not_in_cache]
+        lines += [f"  left for the next run: {path} ({source})" for path, source in self.deferred]
         lines += [f"  no confident match: {path}" + (f" (candidate: {title!r})" if title else "") for path, title in self.no_match]
         lines += [f"  note: {path}: {remark}" for path, remark in self.notes]
         lines += [f"  duplicate {key}: {', '.join(paths)}" for key, paths in self.duplicates]

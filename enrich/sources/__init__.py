@@ -49,6 +49,7 @@ class SourceResult:
     not_found: set[str] = field(default_factory=set)
     failed: dict[str, str] = field(default_factory=dict)  # key -> reason (needs attention)
     notes: dict[str, str] = field(default_factory=dict)  # key -> remark (reported, not an error)
+    deferred: set[str] = field(default_factory=set)  # not asked this run (budget spent): next run
     checked: dict[str, float] = field(default_factory=dict)  # key -> when the source was last asked
     problems: list[str] = field(default_factory=list)  # source-wide remarks (e.g. what to set)
     cache_hits: int = 0
@@ -115,7 +116,7 @@ def chunks(items: list, size: int) -> list[list]:
 
 def all_sources() -> dict[str, ModuleType]:
     """Every source module by name, in the order their values take precedence."""
-    from enrich.sources import arxiv, openreview
+    from enrich.sources import arxiv, github, openreview, semanticscholar
 
-    modules = [arxiv, openreview]
+    modules = [arxiv, openreview, semanticscholar, github]
     return {module.NAME: module for module in modules}
