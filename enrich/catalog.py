@@ -88,7 +88,7 @@ def parse_entry(path: str, raw: bytes) -> Entry | None:
             message,
             error.GetLine() or 0,
             error.GetColumn() or 0,
-            "fix the entry (field names are those of efficient_paper.PaperInfo); it was left untouched",
+            "fix this line (fields are those of efficient_paper.PaperInfo); the file was left untouched",
         ) from None
     return Entry(path, info)
 

@@ -1,0 +1,69 @@
+"""Shared fixtures: the API doubles, a Prefect test server, and running the real command."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from doubles.fixtures import doubles, doubles_env, start_doubles, world  # noqa: F401
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One temporary Prefect server (own SQLite database) for every flow run in the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@dataclass
+class Outcome:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def api(doubles_env, monkeypatch):  # noqa: F811
+    """The doubles, with pacing and backoff compressed 100x (the ratios are what count)."""
+    monkeypatch.setenv("ENRICH_TIME_SCALE", "0.01")
+    monkeypatch.setenv("ENRICH_HTTP_TIMEOUT", "5")
+    return doubles_env
+
+
+@pytest.fixture
+def catalog(tmp_path) -> Path:
+    """A copy of the bundled seed catalog."""
+    target = tmp_path / "meta"
+    shutil.copytree(ROOT / "meta", target)
+    return target
+
+
+@pytest.fixture
+def run(prefect_server, tmp_path, capsys):
+    """Run `python -m flows.enrich` in-process with the given flags; returns exit code and output."""
+    from flows.enrich import main
+
+    def invoke(*args: str, catalog_dir: Path | None = None, cache_dir: Path | None = None) -> Outcome:
+        argv = list(args)
+        if catalog_dir is not None:
+            argv += ["--catalog", str(catalog_dir)]
+        argv += ["--cache-dir", str(cache_dir or tmp_path / "cache")]
+        capsys.readouterr()
+        code = main(argv)
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return invoke
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under folder, relative path -> bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
