@@ -28,7 +28,6 @@ class Report:
     deferred: list[tuple[str, str]] = field(default_factory=list)  # (path, source) left for the next run
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (path, source, reason)
     mismatches: list[tuple[str, str, str, str]] = field(default_factory=list)  # (path, source, curated, found)
-    no_match: list[tuple[str, str]] = field(default_factory=list)  # (path, candidate title or "")
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, remark) e.g. renamed repo
     dead_links: list[tuple[str, str]] = field(default_factory=list)  # (path, url)
     file_errors: list[str] = field(default_factory=list)
@@ -73,7 +72,6 @@ class Report:
         lines += [f"  not found: {path} ({source})" for path, source in self.not_found]
         lines += [f"  not in cache (offline): {path} ({source})" for path, source in self.not_in_cache]
         lines += [f"  left for the next run: {path} ({source})" for path, source in self.deferred]
-        lines += [f"  no confident match: {path}" + (f" (candidate: {title!r})" if title else "") for path, title in self.no_match]
         lines += [f"  note: {path}: {remark}" for path, remark in self.notes]
         lines += [f"  duplicate {key}: {', '.join(paths)}" for key, paths in self.duplicates]
         lines += [f"  skipped (not a paper): {path}" for path in self.skipped_files]
@@ -84,6 +82,47 @@ class Report:
             lines.append(f"needs attention ({len(attention)}):")
             lines += [f"  {item}" for item in attention]
         return lines
+
+
+    def markdown(self) -> str:
+        """The run report as Markdown (the Prefect artifact `enrichment-report`)."""
+        duration = self.finished - self.started
+        verb = "Would change" if self.dry_run else "Enriched"
+        out = [
+            "# Enrichment report",
+            "",
+            "| papers read | " + verb.lower() + " | unchanged | not found | failed | needs attention | duration |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+            f"| {self.papers_read} | {len(self.enriched)} | {self.unchanged} | {len(self.not_found)} | {len(self.failed)} "
+            f"| {len(self.attention())} | {duration:.1f} s |",
+            "",
+            "## Requests",
+            "",
+            "| source | ids | requests | retries | from cache | last checked |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        for name, stats in self.sources.items():
+            checked = _day(stats.last_checked) if stats.last_checked else "never"
+            out.append(f"| {name} | {stats.asked} | {stats.requests} | {stats.retries} | {stats.cache_hits} | {checked} |")
+        attention = self.attention()
+        if attention:
+            out += ["", "## Needs attention", ""] + [f"- {_md(item)}" for item in attention]
+        out += ["", "## What changed", ""]
+        if self.enriched:
+            out += [f"- `{path}`: {_md('; '.join(self.changes.get(path, [])))}" for path in self.enriched]
+        else:
+            out.append("Nothing changed.")
+        remarks = [f"`{path}`: {_md(remark)}" for path, remark in self.notes]
+        remarks += [f"`{path}`: not found ({source})" for path, source in self.not_found]
+        remarks += [f"`{path}`: left for the next run ({source})" for path, source in self.deferred]
+        remarks += [_md(problem) for problem in self.source_problems]
+        if remarks:
+            out += ["", "## Notes", ""] + [f"- {remark}" for remark in remarks]
+        return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _day(epoch: float) -> str:

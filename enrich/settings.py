@@ -27,6 +27,7 @@ class Settings:
     # doubles and the benchmark's simulator compress time by the same factor.
     time_scale: float = 1.0
     timeout: float = 30.0
+    lock_timeout: float = 600.0  # how long a run waits for another run on the same cache folder
     user_agent: str = USER_AGENT
 
     @classmethod
@@ -61,6 +62,7 @@ class Settings:
             openreview_password=text("OPENREVIEW_PASSWORD"),
             time_scale=number("ENRICH_TIME_SCALE", 1.0),
             timeout=number("ENRICH_HTTP_TIMEOUT", 30.0) or 30.0,
+            lock_timeout=number("ENRICH_LOCK_TIMEOUT", 600.0),
         )
 
     def secrets(self) -> list[str]:

@@ -13,16 +13,40 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.blocks.system import Secret  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.states import Completed, Failed  # noqa: E402
 
 from enrich import pipeline  # noqa: E402
 from enrich.errors import EnrichError, UsageError  # noqa: E402
+from enrich.lock import Busy, run_lock  # noqa: E402
 from enrich.report import Report  # noqa: E402
 from enrich.settings import Settings  # noqa: E402
 from enrich.sources import all_sources  # noqa: E402
 
 DEFAULT_SOURCES = ",".join(all_sources())
+REPORT_ARTIFACT = "enrichment-report"
+# Credentials come from the environment, else from these Prefect Secret blocks when present.
+SECRET_BLOCKS = {
+    "GITHUB_TOKEN": "github-token",
+    "SEMANTIC_SCHOLAR_API_KEY": "semantic-scholar-api-key",
+    "OPENREVIEW_USERNAME": "openreview-username",
+    "OPENREVIEW_PASSWORD": "openreview-password",
+}
+
+
+def environment_with_secrets() -> dict[str, str]:
+    """os.environ, with each credential it lacks taken from its Secret block if one exists."""
+    environ = dict(os.environ)
+    for variable, block in SECRET_BLOCKS.items():
+        if environ.get(variable, "").strip():
+            continue
+        try:
+            environ[variable] = str(Secret.load(block).get())
+        except ValueError:  # no such block
+            continue
+    return environ
 
 
 @task(name="read-catalog", cache_policy=NO_CACHE)
@@ -63,9 +87,26 @@ def enrich_catalog(
         Path(catalog), Path(cache_dir), parse_sources(sources), offline=offline, refresh=refresh, dry_run=dry_run
     )
     if not options.catalog.is_dir():
-        return Failed(message=f"no such catalog folder: {catalog}", data=None)
-    settings = Settings.from_env()
+        return Failed(message=f"no such catalog folder: {catalog}")
+    settings = Settings.from_env(environment_with_secrets())
     report = Report(started=time.time(), dry_run=dry_run)
+    try:
+        with run_lock(options.cache_dir, settings.lock_timeout):
+            run_pipeline(options, settings, report)
+    except Busy as error:
+        logger.error("%s", error)
+        return Failed(message=str(error))
+    for line in report.summary_lines():
+        logger.info(line)
+    create_markdown_artifact(key=REPORT_ARTIFACT, markdown=report.markdown(), description="What the last enrichment run did")
+    attention = report.attention()
+    if attention:
+        return Failed(message=f"{len(attention)} item(s) need attention: " + "; ".join(attention[:5]), data=report)
+    return Completed(message=f"catalog enriched: {len(report.enriched)} changed, {report.unchanged} unchanged", data=report)
+
+
+def run_pipeline(options: pipeline.RunOptions, settings: Settings, report: Report) -> None:
+    """read -> fetch (sources in parallel, each in its batches) -> merge and write."""
     now = time.time()
     entries = read_catalog(options, report)
     wanted = {source: pipeline.source_queries(entries, source) for source in options.sources}
@@ -73,12 +114,6 @@ def enrich_catalog(
     results = {source: future.result() for source, future in futures.items()}
     merge_and_write(entries, results, wanted, pipeline.today_utc(now), options, report)
     report.finished = time.time()
-    for line in report.summary_lines():
-        logger.info(line)
-    attention = report.attention()
-    if attention:
-        return Failed(message=f"{len(attention)} item(s) need attention: " + "; ".join(attention[:5]), data=report)
-    return Completed(message="catalog enriched", data=report)
 
 
 def parse_sources(text: str) -> tuple[str, ...]:
