@@ -91,7 +91,9 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
         try:
             found = _fetch_batch(library, batch)
         except SourceError as error:
-            fail_all(result, batch, error)
+            # Still failing after every retry: arXiv is down for us; don't hammer it with the rest.
+            fail_all(result, todo.to_ask[done:], error)
+            break
         else:
             answers = []
             for key in batch:
