@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -33,6 +34,23 @@ class Catalog:
     removed_temporaries: list[str] = field(default_factory=list)
 
 
+def parse_shard(text: str) -> tuple[int, int]:
+    """'K/N' -> (K, N) with 0 <= K < N; ValueError otherwise."""
+    index, _, count = text.partition("/")
+    shard = int(index), int(count)
+    if not 0 <= shard[0] < shard[1]:
+        raise ValueError(f"shard {text!r}: expected K/N with 0 <= K < N")
+    return shard
+
+
+def in_shard(root: Path, path: Path, shard: tuple[int, int] | None) -> bool:
+    """Whether a file belongs to shard K of N: by a stable hash of its path in the catalog."""
+    if shard is None:
+        return True
+    relative = path.relative_to(root).as_posix().encode("utf-8")
+    return int.from_bytes(hashlib.sha1(relative).digest()[:8], "big") % shard[1] == shard[0]
+
+
 def find_files(root: Path) -> list[Path]:
     """Every *.prototxt under root, sorted; symlinks leading outside the catalog are not followed."""
     top = root.resolve()
@@ -48,11 +66,12 @@ def find_files(root: Path) -> list[Path]:
     return files
 
 
-def remove_temporaries(root: Path) -> list[str]:
-    """Delete temporary files a killed run left behind; returns their paths."""
+def remove_temporaries(root: Path, shard: tuple[int, int] | None = None) -> list[str]:
+    """Delete temporary files a killed run left behind (a shard only its own); returns their paths."""
     removed = []
     for path in root.rglob(f".*{TEMP_MARK}*"):
-        if path.is_file() and not path.is_symlink():
+        target = path.with_name(path.name[1:].split(TEMP_MARK, 1)[0])
+        if path.is_file() and not path.is_symlink() and in_shard(root, target, shard):
             path.unlink(missing_ok=True)
             removed.append(str(path))
     return removed
@@ -93,9 +112,12 @@ def parse_entry(path: str, raw: bytes) -> Entry | None:
     return Entry(path, info)
 
 
-def read_catalog(root: Path) -> Catalog:
-    catalog = Catalog(removed_temporaries=remove_temporaries(root))
+def read_catalog(root: Path, shard: tuple[int, int] | None = None) -> Catalog:
+    """Every entry of the catalog (or of one shard of it), non-paper files and unreadable ones."""
+    catalog = Catalog(removed_temporaries=remove_temporaries(root, shard))
     for path in find_files(root):
+        if not in_shard(root, path, shard):
+            continue
         try:
             entry = parse_entry(str(path), path.read_bytes())
         except CatalogError as error:

@@ -115,6 +115,9 @@ class HttpClient:
         self.session.headers["User-Agent"] = settings.user_agent
         self.session.headers.update(headers or {})
         self._pacer = _Pacer(policy.min_interval * settings.time_scale)
+        # Called before every request after local pacing: e.g. a pace shared by several workers
+        # (Prefect global rate limits, wired in flows/). None: local pacing alone.
+        self.gate: Callable[[], None] | None = None
 
     def close(self) -> None:
         self.session.close()
@@ -164,6 +167,8 @@ class HttpClient:
     def _send_once(self, method, url, classify, validate, kwargs) -> requests.Response:
         host = urlsplit(url).netloc
         self._pacer.wait(host)
+        if self.gate is not None:
+            self.gate()
         self.stats.add(requests_made=1)
         response = self.session.request(method, url, timeout=self.settings.timeout, stream=True, **kwargs)
         try:

@@ -1,11 +1,17 @@
-"""One run at a time per cache folder: a file lock (filelock) held for the whole run."""
+"""One writer per catalog file at a time, via locks in the cache folder.
+
+A whole-catalog run holds `enrich.lock` exclusively. A shard run (`--shard K/N`) holds it
+shared plus its own `enrich.shard-K-of-N.lock` exclusively: shards of one catalog run side by
+side (they write disjoint files), but never beside a whole-catalog run or a twin of
+themselves. filelock only offers exclusive locks, hence fcntl.flock here."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import fcntl
+import os
+import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from enrich.errors import EnrichError
 
@@ -16,19 +22,34 @@ class Busy(EnrichError):
     """Another run holds the lock: this one touched nothing."""
 
 
+def _acquire(path: Path, mode: int, deadline: float, stack: ExitStack, waited_for: float) -> None:
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    stack.callback(os.close, handle)
+    while True:
+        try:
+            fcntl.flock(handle, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise Busy(
+                    f"another enrichment run holds {path} (waited {waited_for:.0f} s); nothing was touched. "
+                    "Run again when it has finished."
+                ) from None
+            time.sleep(0.1)
+            continue
+        stack.callback(fcntl.flock, handle, fcntl.LOCK_UN)
+        return
+
+
 @contextmanager
-def run_lock(cache_dir: Path, timeout: float):
-    """Hold the run lock; wait at most `timeout` seconds for another run to finish, else raise Busy."""
+def run_lock(cache_dir: Path, timeout: float, shard: tuple[int, int] | None = None):
+    """Hold the run's locks; wait at most `timeout` seconds for other runs, else raise Busy."""
     cache_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(cache_dir / LOCK_NAME))
-    try:
-        lock.acquire(timeout=timeout)
-    except Timeout:
-        raise Busy(
-            f"another enrichment run holds {cache_dir / LOCK_NAME} (waited {timeout:.0f} s); nothing was touched. "
-            "Run again when it has finished."
-        ) from None
-    try:
+    deadline = time.monotonic() + timeout
+    with ExitStack() as stack:
+        if shard is None:
+            _acquire(cache_dir / LOCK_NAME, fcntl.LOCK_EX, deadline, stack, timeout)
+        else:
+            _acquire(cache_dir / LOCK_NAME, fcntl.LOCK_SH, deadline, stack, timeout)
+            index, count = shard
+            _acquire(cache_dir / f"enrich.shard-{index}-of-{count}.lock", fcntl.LOCK_EX, deadline, stack, timeout)
         yield
-    finally:
-        lock.release()

@@ -32,6 +32,7 @@ class RunOptions:
     offline: bool = False
     refresh: bool = False
     dry_run: bool = False
+    shard: tuple[int, int] | None = None  # (K, N): only files in shard K of N
 
 
 def source_queries(entries: list[Entry], source: str) -> dict[str, list[Query]]:
@@ -52,12 +53,16 @@ def fetch_source(
     options: RunOptions,
     now: float,
     progress: Callable[[int, int], None] | None = None,
+    gate: Callable[[], None] | None = None,
 ) -> SourceResult:
-    """Ask one source about every query (cache first); never raises for API trouble."""
+    """Ask one source about every query (cache first); never raises for API trouble.
+    `gate` is called before each request (a pace shared with other workers)."""
     module = all_sources()[source]
     queries = list({q.key: q for qs in wanted.values() for q in qs}.values())
     cache = Cache(options.cache_dir)
     client = None if options.offline else module.make_client(settings)
+    if client is not None:
+        client.gate = gate
     ctx = Context(settings, cache, client, refresh=options.refresh, offline=options.offline, now=now,
                   progress=progress or (lambda done, total: None))
     try:
@@ -192,7 +197,7 @@ def report_sources(
 
 
 def read(options: RunOptions, report: Report) -> list[Entry]:
-    found = catalog_io.read_catalog(options.catalog)
+    found = catalog_io.read_catalog(options.catalog, options.shard)
     report.papers_read = len(found.entries)
     report.skipped_files = found.skipped
     report.removed_temporaries = found.removed_temporaries

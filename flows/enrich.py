@@ -16,8 +16,12 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.blocks.system import Secret  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.concurrency.sync import rate_limit  # noqa: E402
+from prefect.exceptions import ObjectNotFound  # noqa: E402
 from prefect.states import Completed, Failed  # noqa: E402
 
+from enrich import catalog as catalog_io  # noqa: E402
 from enrich import pipeline  # noqa: E402
 from enrich.errors import EnrichError, UsageError  # noqa: E402
 from enrich.lock import Busy, run_lock  # noqa: E402
@@ -54,8 +58,33 @@ def read_catalog(options: pipeline.RunOptions, report: Report):
     return pipeline.read(options, report)
 
 
+def rate_limit_name(source: str) -> str:
+    """The Prefect global concurrency limit (rate limit) that paces `source` across workers."""
+    return f"enrich-{source}"
+
+
+def shared_pace(source: str):
+    """A gate taking one slot of the source's global rate limit per request."""
+
+    def gate() -> None:
+        rate_limit(rate_limit_name(source), strict=True)
+
+    return gate
+
+
+def missing_rate_limits(sources: tuple[str, ...]) -> list[str]:
+    with get_client(sync_client=True) as client:
+        missing = []
+        for source in sources:
+            try:
+                client.read_global_concurrency_limit_by_name(rate_limit_name(source))
+            except ObjectNotFound:
+                missing.append(rate_limit_name(source))
+        return missing
+
+
 @task(name="fetch-source", cache_policy=NO_CACHE, task_run_name="fetch-{source}")
-def fetch_source(source: str, wanted, settings: Settings, options: pipeline.RunOptions, now: float):
+def fetch_source(source: str, wanted, settings: Settings, options: pipeline.RunOptions, now: float, shared: bool = False):
     logger = get_run_logger()
     total_queries = len({q.key for qs in wanted.values() for q in qs})
     logger.info("%s: %d ids to look up", source, total_queries)
@@ -63,7 +92,7 @@ def fetch_source(source: str, wanted, settings: Settings, options: pipeline.RunO
     def progress(done: int, total: int) -> None:
         logger.info("%s: %d/%d ids asked", source, done, total)
 
-    return pipeline.fetch_source(source, wanted, settings, options, now, progress)
+    return pipeline.fetch_source(source, wanted, settings, options, now, progress, shared_pace(source) if shared else None)
 
 
 @task(name="merge-and-write", cache_policy=NO_CACHE)
@@ -80,19 +109,28 @@ def enrich_catalog(
     offline: bool = False,
     refresh: bool = False,
     dry_run: bool = False,
+    shard: str = "",
+    global_rate_limits: bool = False,
 ):
-    """Enrich every entry of a catalog folder from the chosen sources; returns the run's Report."""
+    """Enrich every entry of a catalog folder (or shard "K/N" of it) from the chosen sources.
+    With global_rate_limits, each API's pace is shared with other workers through the Prefect
+    global concurrency limits enrich-<source>. Returns the run's Report."""
     logger = get_run_logger()
     options = pipeline.RunOptions(
-        Path(catalog), Path(cache_dir), parse_sources(sources), offline=offline, refresh=refresh, dry_run=dry_run
+        Path(catalog), Path(cache_dir), parse_sources(sources), offline=offline, refresh=refresh, dry_run=dry_run,
+        shard=catalog_io.parse_shard(shard) if shard else None,
     )
     if not options.catalog.is_dir():
         return Failed(message=f"no such catalog folder: {catalog}")
+    if global_rate_limits and not offline:
+        missing = missing_rate_limits(options.sources)
+        if missing:
+            return Failed(message="global rate limits missing: " + ", ".join(missing) + " (see README, Scaling out)")
     settings = Settings.from_env(environment_with_secrets())
     report = Report(started=time.time(), dry_run=dry_run)
     try:
-        with run_lock(options.cache_dir, settings.lock_timeout):
-            run_pipeline(options, settings, report)
+        with run_lock(options.cache_dir, settings.lock_timeout, options.shard):
+            run_pipeline(options, settings, report, global_rate_limits)
     except Busy as error:
         logger.error("%s", error)
         return Failed(message=str(error))
@@ -105,12 +143,12 @@ def enrich_catalog(
     return Completed(message=f"catalog enriched: {len(report.enriched)} changed, {report.unchanged} unchanged", data=report)
 
 
-def run_pipeline(options: pipeline.RunOptions, settings: Settings, report: Report) -> None:
+def run_pipeline(options: pipeline.RunOptions, settings: Settings, report: Report, shared_pacing: bool = False) -> None:
     """read -> fetch (sources in parallel, each in its batches) -> merge and write."""
     now = time.time()
     entries = read_catalog(options, report)
     wanted = {source: pipeline.source_queries(entries, source) for source in options.sources}
-    futures = {source: fetch_source.submit(source, wanted[source], settings, options, now) for source in options.sources}
+    futures = {source: fetch_source.submit(source, wanted[source], settings, options, now, shared_pacing) for source in options.sources}
     results = {source: future.result() for source, future in futures.items()}
     merge_and_write(entries, results, wanted, pipeline.today_utc(now), options, report)
     report.finished = time.time()
@@ -136,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--offline", action="store_true", help="use the cache alone; ask no API")
     parser.add_argument("--refresh", action="store_true", help="ask every API again, even for cached answers")
     parser.add_argument("--dry-run", action="store_true", help="print a unified diff per file that would change; write nothing")
+    parser.add_argument("--shard", default="", metavar="K/N", help="only the files in shard K of N (0 <= K < N), by a hash of their path")
     return parser
 
 
@@ -146,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         parse_sources(args.sources)
         if not Path(args.catalog).is_dir():
             raise UsageError(f"no such catalog folder: {args.catalog} (give one with --catalog DIR)")
+        if args.shard:
+            try:
+                catalog_io.parse_shard(args.shard)
+            except ValueError:
+                raise UsageError(f"--shard {args.shard!r}: expected K/N with 0 <= K < N, e.g. 0/4") from None
         if args.offline and args.refresh:
             raise UsageError("--offline and --refresh contradict each other: choose one")
         Settings.from_env()
@@ -160,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         offline=args.offline,
         refresh=args.refresh,
         dry_run=args.dry_run,
+        shard=args.shard,
         return_state=True,
     )
     try:

@@ -1,105 +1,66 @@
 """The scheduled path for real: a Prefect server, a process work pool, the project's own
-deployment definition, a worker, and `prefect deployment run 'enrich-catalog/nightly'`."""
+deployment definition, workers, and `prefect deployment run 'enrich-catalog/nightly'`."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
-import requests
 
-from conftest import ROOT, snapshot
-
-PREFECT = str(Path(sys.executable).with_name("prefect"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Processes:
-    """Background processes started by a test, each in its own process group, all stopped at the end."""
-
-    def __init__(self):
-        self.started: list[subprocess.Popen] = []
-
-    def start(self, args, env, log: Path) -> subprocess.Popen:
-        process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
-        self.started.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for process in reversed(self.started):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in reversed(self.started):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+from conftest import snapshot
+from local_prefect import LocalPrefect
 
 
 @pytest.fixture
-def processes():
-    running = Processes()
-    yield running
-    running.stop_all()
-    assert all(process.poll() is not None for process in running.started)
+def prefect_cli(api, tmp_path):
+    server = LocalPrefect(tmp_path, {**api.env, "ENRICH_TIME_SCALE": "0.01"})
+    server.start_server()
+    server("work-pool", "create", "enrich-pool", "--type", "process")
+    server("--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "nightly")
+    yield server
+    server.stop_all()
+    assert all(process.poll() is not None for process in server.started)
 
 
-def test_nightly_deployment_runs_for_real_against_the_api_doubles(api, catalog, tmp_path, processes):
-    port = free_port()
-    home = tmp_path / "prefect-home"
-    home.mkdir()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
-        **api.env,
-        "ENRICH_TIME_SCALE": "0.01",
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-    }
-
-    def prefect(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        done = subprocess.run([PREFECT, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done
-
-    processes.start([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env, tmp_path / "server.log")
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/api/health", timeout=2).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-        time.sleep(0.5)
-
-    prefect("work-pool", "create", "enrich-pool", "--type", "process")
-    prefect("--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "nightly")
-    processes.start([PREFECT, "worker", "start", "--pool", "enrich-pool"], env, tmp_path / "worker.log")
-    run = prefect(
+def test_nightly_deployment_runs_for_real_against_the_api_doubles(prefect_cli, catalog, tmp_path):
+    prefect_cli.start("worker", "worker", "start", "--pool", "enrich-pool")
+    run = prefect_cli(
         "deployment", "run", "enrich-catalog/nightly",
         "--param", f"catalog={catalog}", "--param", f"cache_dir={tmp_path / 'cache'}",
         "--watch", "--watch-timeout", "180",
         timeout=240,
     )
-    assert "Completed" in run.stdout, run.stdout + (tmp_path / "worker.log").read_text()
+    assert "Completed" in run.stdout, run.stdout + prefect_cli.log("worker")
     enriched = snapshot(catalog)
     assert all(b"enrichment {" in data for data in enriched.values())
     assert b'arxiv_id: "2301.00774"' in enriched["sparsegpt.prototxt"]
-
-    deployment = prefect("deployment", "inspect", "enrich-catalog/nightly").stdout
+    deployment = prefect_cli("deployment", "inspect", "enrich-catalog/nightly").stdout
     assert "0 3 * * *" in deployment and "enrich-pool" in deployment
+
+
+def test_sharded_runs_on_two_workers_share_each_apis_pace(prefect_cli, api, catalog, tmp_path):
+    """Two shards as two flow runs on two workers; OpenReview (24 requests on API 1) is paced
+    at 3 s x 0.1 = 0.3 s across both workers by a Prefect global rate limit."""
+    prefect_cli.env["ENRICH_TIME_SCALE"] = "0.1"
+    intervals = {"arxiv": 3.0, "openreview": 3.0, "semantic_scholar": 1.0, "github": 0.25}
+    for source, interval in intervals.items():
+        prefect_cli("gcl", "create", f"enrich-{source}", "--limit", "1", "--slot-decay-per-second", str(1 / (interval * 0.1)))
+    for name in ("worker-a", "worker-b"):
+        prefect_cli.start(name, "worker", "start", "--pool", "enrich-pool", "--name", name, "--limit", "1")
+    watchers = [
+        prefect_cli.start(
+            f"run-{index}", "deployment", "run", "enrich-catalog/nightly",
+            "--param", f"catalog={catalog}", "--param", f"cache_dir={tmp_path / 'cache'}",
+            "--param", f"shard={index}/2", "--param", "global_rate_limits=true",
+            "--watch", "--watch-timeout", "240",
+        )
+        for index in (0, 1)
+    ]
+    for index, watcher in enumerate(watchers):
+        assert watcher.wait(timeout=300) == 0, prefect_cli.log(f"run-{index}")
+        assert "Completed" in prefect_cli.log(f"run-{index}")
+    assert sum(b"enrichment {" in data for data in snapshot(catalog).values()) == 26
+    for name in ("worker-a", "worker-b"):  # one run each: the work really was spread
+        assert f"Worker '{name}' submitting flow run" in prefect_cli.log(name), prefect_cli.log(name)
+    arrivals = sorted(r.at for r in api.openreview_v1.requests if r.path == "/notes")
+    assert len(arrivals) == 24
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    assert min(gaps) >= 0.3 * 0.8, gaps  # never faster than the shared pace (20% timer slack)

@@ -107,7 +107,8 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
         left = [k for k in todo.to_ask if k not in result.checked and k not in result.failed]
         when = time.strftime("%H:%M UTC", time.gmtime(error.reset_at)) if error.reset_at else "later"
         result.problems.append(
-            f"rate limit spent until {when}: {len(left)} repositories left for the next run; earlier values kept"
+            f"rate limit spent until {when}: {len(left)} {'repository' if len(left) == 1 else 'repositories'} left "
+            "for the next run; earlier values kept"
             + ("" if ctx.settings.github_token else f" ({TOKEN_HINT})")
         )
         result.deferred.update(left)  # unknown this run, not a failure: the next run continues
@@ -129,30 +130,35 @@ def _fetch_rest(keys: list[str], stale: dict, ctx: Context, result: SourceResult
         except SourceError as error:
             result.failed[key] = str(error)
             continue
-        result.checked[key] = ctx.now
-        if response.status_code == 304:
-            ctx.cache.touch_many(NAME, [key], ctx.now)
-            record = decode(previous.payload)
-        elif response.status_code == 200:
-            try:
-                record = record_from_rest(response.json())
-            except (ValueError, KeyError, TypeError):
-                result.failed[key] = "GitHub answer is not the expected JSON"
-                continue
-            ctx.cache.put_many([answer_for(NAME, key, record, ctx.now, response.headers.get("ETag"))])
-        elif response.status_code in (404, 451):
-            ctx.cache.put_many([answer_for(NAME, key, None, ctx.now)])
-            result.not_found.add(key)
-            continue
-        else:
-            result.failed[key] = f"GitHub answered HTTP {response.status_code}"
-            continue
-        result.records[key] = record
-        _note_rename(result, key, record)
+        _store_rest(key, response, previous, ctx, result)
         ctx.progress(done, len(keys))
+        # Any answer can spend the last request, a 404 as well: stop here rather than ask into a 403.
         if response.headers.get("x-ratelimit-remaining") == "0" and done < len(keys):
             reset = response.headers.get("x-ratelimit-reset", "")
             raise RateLimitExhausted(NAME, "GitHub rate limit spent", TOKEN_HINT, float(reset) if reset.isdigit() else 0.0)
+
+
+def _store_rest(key: str, response: requests.Response, previous, ctx: Context, result: SourceResult) -> None:
+    result.checked[key] = ctx.now
+    if response.status_code == 304:
+        ctx.cache.touch_many(NAME, [key], ctx.now)
+        record = decode(previous.payload)
+    elif response.status_code == 200:
+        try:
+            record = record_from_rest(response.json())
+        except (ValueError, KeyError, TypeError):
+            result.failed[key] = "GitHub answer is not the expected JSON"
+            return
+        ctx.cache.put_many([answer_for(NAME, key, record, ctx.now, response.headers.get("ETag"))])
+    elif response.status_code in (404, 451):
+        ctx.cache.put_many([answer_for(NAME, key, None, ctx.now)])
+        result.not_found.add(key)
+        return
+    else:
+        result.failed[key] = f"GitHub answered HTTP {response.status_code}"
+        return
+    result.records[key] = record
+    _note_rename(result, key, record)
 
 
 def graphql_query(batch: list[str]) -> str:

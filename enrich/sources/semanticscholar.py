@@ -13,7 +13,7 @@ import requests
 from enrich.cache import FOUND, NOT_FOUND, Answer
 from enrich.errors import SourceError, TransientAnswer
 from enrich.http import HttpClient, Policy
-from enrich.ids import arxiv_id_from_url, doi_from_url
+from enrich.ids import arxiv_id_from_url, doi_from_url, split_arxiv_version
 from enrich.match import normalise_title, titles_match
 from enrich.records import PaperRecord
 from enrich.schema import paper_pb2
@@ -33,7 +33,7 @@ def queries(info: paper_pb2.PaperInfo) -> list[Query]:
     """The strongest id the entry has: a known paperId, then arXiv, then DOI, else its title."""
     title, year = info.paper.title, info.pub.year or None
     enrichment = info.enrichment
-    arxiv_id = arxiv_id_from_url(info.paper.url) or enrichment.arxiv_id
+    arxiv_id = arxiv_id_from_url(info.paper.url) or _without_version(enrichment.arxiv_id)
     doi = doi_from_url(info.paper.url) or enrichment.doi
     if enrichment.semantic_scholar_id:
         key = enrichment.semantic_scholar_id
@@ -46,6 +46,12 @@ def queries(info: paper_pb2.PaperInfo) -> list[Query]:
     else:
         return []
     return [Query(key, title, year)]
+
+
+def _without_version(arxiv_id: str) -> str:
+    """A hand-edited `arxiv_id: "2301.00774v2"` must not reach the batch: a versioned id is a 404 there."""
+    parsed = split_arxiv_version(arxiv_id.strip())
+    return parsed[0] if parsed else arxiv_id
 
 
 def title_key(title: str, year: int | None) -> str:

@@ -18,6 +18,7 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
     body: bytes
+    at: float = field(default_factory=time.monotonic, compare=False)  # arrival (time.monotonic)
 
     def param(self, name: str, default: str | None = None) -> str | None:
         """The first value of a query parameter."""

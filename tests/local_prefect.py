@@ -1,0 +1,81 @@
+"""A real local Prefect server (own home and SQLite database) plus the processes a test starts
+around it; everything is stopped at the end, nothing left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LocalPrefect:
+    def __init__(self, folder: Path, extra_env: dict[str, str]):
+        self.folder = folder
+        self.port = free_port()
+        home = folder / "prefect-home"
+        home.mkdir(parents=True)
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+            **extra_env,
+            "PREFECT_HOME": str(home),
+            "PREFECT_API_URL": f"http://127.0.0.1:{self.port}/api",
+            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_UI_ENABLED": "false",
+        }
+        self.started: list[subprocess.Popen] = []
+
+    def start(self, name: str, *args: str) -> subprocess.Popen:
+        """A background prefect command in its own process group, logging to FOLDER/NAME.log."""
+        log = (self.folder / f"{name}.log").open("wb")
+        process = subprocess.Popen([PREFECT, *args], env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.started.append(process)
+        return process
+
+    def log(self, name: str) -> str:
+        return (self.folder / f"{name}.log").read_text(errors="replace")
+
+    def __call__(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """Run a prefect command to completion; it must succeed."""
+        done = subprocess.run([PREFECT, *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    def start_server(self) -> None:
+        self.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(self.port))
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{self.port}/api/health", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, self.log("server")
+            time.sleep(0.5)
+
+    def stop_all(self) -> None:
+        for process in reversed(self.started):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in reversed(self.started):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
