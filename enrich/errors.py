@@ -48,6 +48,10 @@ class SourceError(EnrichError):
         return f"{self.source}: {self.message}" + (f" ({self.hint})" if self.hint else "")
 
 
+class RetriesExhausted(SourceError):
+    """Still no usable answer after every retry: the API is down for us; stop asking it this run."""
+
+
 class SourceUnavailable(SourceError):
     """The source refused us as a whole (login required, budget exhausted): nothing is 'not found'."""
 

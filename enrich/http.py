@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from enrich.errors import SourceError, TransientAnswer
+from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
 from enrich.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,14 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def expect_json(response: requests.Response) -> None:
+    """A 2xx answer that should be JSON but isn't (HTML page, garbage, cut short) is transient."""
+    try:
+        response.json()
+    except ValueError:
+        raise TransientAnswer("answer is not JSON") from None
+
+
 def default_classify(response: requests.Response) -> None:
     """Raise TransientAnswer for answers worth retrying (429, 5xx); others pass through."""
     if response.status_code == 429 or response.status_code >= 500:
@@ -158,7 +166,7 @@ class HttpClient:
         try:
             return retrying(self._send_once, method, url, classify, validate, kwargs)
         except _TRANSIENT_ERRORS as error:
-            raise SourceError(
+            raise RetriesExhausted(
                 self.source,
                 f"no usable answer after {self.policy.attempts} tries: {_describe(error)}",
                 "try again later; nothing already in the catalog was erased",

@@ -82,8 +82,14 @@ def fetch_source(
 
 def _link_status(entry: Entry, results: dict[str, SourceResult], wanted: dict[str, dict[str, list[Query]]]) -> str:
     for source in LINK_SOURCES:
+        if source not in results:
+            # Not asked this run (--sources): if the entry links it, its answer is unknown,
+            # so other sources must not fill what it would give.
+            if all_sources()[source].queries(entry.info):
+                return LINK_FAILED
+            continue
         queries = wanted.get(source, {}).get(entry.path)
-        if not queries or source not in results:
+        if not queries:
             continue
         key = queries[0].key
         result = results[source]

@@ -8,7 +8,7 @@ import re
 import arxiv
 import requests
 
-from enrich.errors import SourceError, TransientAnswer
+from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
 from enrich.http import HttpClient, Policy
 from enrich.ids import arxiv_id_from_url, split_arxiv_version
 from enrich.records import PaperRecord
@@ -90,10 +90,11 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
     for batch in chunks(todo.to_ask, BATCH):
         try:
             found = _fetch_batch(library, batch)
-        except SourceError as error:
-            # Still failing after every retry: arXiv is down for us; don't hammer it with the rest.
+        except RetriesExhausted as error:  # arXiv is down for us: don't hammer it with the rest
             fail_all(result, todo.to_ask[done:], error)
             break
+        except SourceError as error:
+            fail_all(result, batch, error)
         else:
             answers = []
             for key in batch:

@@ -9,9 +9,9 @@ import time
 
 import requests
 
-from enrich.cache import FOUND, NOT_FOUND
-from enrich.errors import RateLimitExhausted, SourceError, SourceUnavailable, TransientAnswer
-from enrich.http import HttpClient, Policy, retry_after_seconds
+from enrich.cache import FOUND
+from enrich.errors import RateLimitExhausted, RetriesExhausted, SourceError, SourceUnavailable, TransientAnswer
+from enrich.http import HttpClient, Policy, expect_json, retry_after_seconds
 from enrich.ids import github_repo_from_url
 from enrich.records import RepoRecord
 from enrich.schema import paper_pb2
@@ -124,9 +124,15 @@ def _fetch_rest(keys: list[str], stale: dict, ctx: Context, result: SourceResult
         previous = stale.get(key)
         headers = {"If-None-Match": previous.etag} if previous and previous.etag and previous.status == FOUND else {}
         try:
-            response = ctx.client.request("GET", f"{ctx.settings.github_url}/repos/{key}", headers=headers, classify=classify)
+            response = ctx.client.request(
+                "GET", f"{ctx.settings.github_url}/repos/{key}", headers=headers, classify=classify, validate=expect_json
+            )
         except (RateLimitExhausted, SourceUnavailable):
             raise
+        except RetriesExhausted as error:  # GitHub is down for us: don't ask for the rest
+            for rest in keys[done - 1 :]:
+                result.failed[rest] = str(error)
+            return
         except SourceError as error:
             result.failed[key] = str(error)
             continue
@@ -176,15 +182,21 @@ def _fetch_graphql(keys: list[str], ctx: Context, result: SourceResult) -> None:
     for batch in chunks(keys, BATCH):
         try:
             response = ctx.client.request(
-                "POST", f"{ctx.settings.github_url}/graphql", json={"query": graphql_query(batch)}, classify=classify
+                "POST", f"{ctx.settings.github_url}/graphql", json={"query": graphql_query(batch)},
+                classify=classify, validate=expect_json,
             )
-            body = response.json() if response.status_code == 200 else None
         except (RateLimitExhausted, SourceUnavailable):
             raise
-        except (SourceError, ValueError) as error:
+        except RetriesExhausted as error:  # GitHub is down for us: don't ask for the rest
+            for key in keys[done:]:
+                result.failed[key] = str(error)
+            return
+        except SourceError as error:
             for key in batch:
-                result.failed[key] = str(error) if isinstance(error, SourceError) else "GitHub answer is not JSON"
+                result.failed[key] = str(error)
+            done += len(batch)
             continue
+        body = response.json() if response.status_code == 200 else None
         if not isinstance(body, dict):
             for key in batch:
                 result.failed[key] = f"GitHub GraphQL answered HTTP {response.status_code}"

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import requests
 
 from enrich.errors import SourceError, SourceUnavailable, TransientAnswer
-from enrich.http import HttpClient, Policy, retry_after_seconds
+from enrich.http import HttpClient, Policy, expect_json, retry_after_seconds
 from enrich.ids import openreview_id_from_url
 from enrich.records import PaperRecord
 from enrich.schema import paper_pb2
@@ -103,7 +103,9 @@ class _Api:
 
     def notes(self, **params) -> list[dict] | None:
         """Notes matching params; None when the API answers 404 (no such note)."""
-        response = self.ctx.client.request("GET", f"{self.base}/notes", params=params, headers=self.headers, classify=classify)
+        response = self.ctx.client.request(
+            "GET", f"{self.base}/notes", params=params, headers=self.headers, classify=classify, validate=expect_json
+        )
         if response.status_code == 404:
             return None
         if response.status_code != 200:

@@ -11,8 +11,8 @@ import logging
 import requests
 
 from enrich.cache import FOUND, NOT_FOUND, Answer
-from enrich.errors import SourceError, TransientAnswer
-from enrich.http import HttpClient, Policy
+from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
+from enrich.http import HttpClient, Policy, expect_json
 from enrich.ids import arxiv_id_from_url, doi_from_url, split_arxiv_version
 from enrich.match import normalise_title, titles_match
 from enrich.records import PaperRecord
@@ -100,11 +100,15 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
     apply_cached(result, todo.cached, decode)
     unanswered = [by_key[k] for k in todo.cached if todo.cached[k].status == NOT_FOUND]
     unanswered += [by_key[k] for k in by_key if k.startswith("title:")]
-    done = 0
     base = f"{ctx.settings.semantic_scholar_url}/graph/v1"
-    for batch in chunks(todo.to_ask, BATCH):
+    down: RetriesExhausted | None = None  # once the API is down for us, ask it nothing more
+    for done, batch in enumerate(chunks(todo.to_ask, BATCH)):
         try:
             papers = _batch(ctx.client, base, batch)
+        except RetriesExhausted as error:
+            down = error
+            fail_all(result, todo.to_ask[done * BATCH :], error)
+            break
         except SourceError as error:
             fail_all(result, batch, error)
             continue
@@ -118,10 +122,16 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
             else:
                 result.records[key] = record
         ctx.cache.put_many(answers)
-        done += len(batch)
-        ctx.progress(done, len(todo.to_ask))
+        ctx.progress(min((done + 1) * BATCH, len(todo.to_ask)), len(todo.to_ask))
     for query in unanswered:
-        _resolve_by_title(query, ctx, base, result)
+        if down is not None:
+            result.failed[query.key] = str(down)
+            continue
+        try:
+            _resolve_by_title(query, ctx, base, result)
+        except RetriesExhausted as error:
+            down = error
+            result.failed[query.key] = str(error)
     _remember_by_paper_id(ctx, result, todo.cached)
     return result
 
@@ -166,6 +176,8 @@ def _resolve_by_title(query: Query, ctx: Context, base: str, result: SourceResul
     else:
         try:
             answer = _search(ctx, base, query, key)
+        except RetriesExhausted:
+            raise
         except SourceError as error:
             result.failed[query.key] = str(error)
             return
@@ -179,12 +191,17 @@ def _resolve_by_title(query: Query, ctx: Context, base: str, result: SourceResul
         except (TypeError, ValueError):
             pass
     result.not_found.add(query.key)
-    candidate = (answer.payload or {}).get("candidate", "")
-    result.notes[query.key] = "no confident match" + (f" (candidate: {candidate!r})" if candidate else "")
+    noted = answer.payload or {}
+    candidate, year = noted.get("candidate", ""), noted.get("year")
+    # The year too: a candidate rejected for its year has the curator's own title.
+    seen = f"{candidate!r}, {year}" if candidate and year else repr(candidate)
+    result.notes[query.key] = "no confident match" + (f" (candidate: {seen})" if candidate else "")
 
 
 def _search(ctx: Context, base: str, query: Query, key: str) -> Answer:
-    response = ctx.client.request("GET", f"{base}/paper/search/match", params={"query": query.title, "fields": FIELDS})
+    response = ctx.client.request(
+        "GET", f"{base}/paper/search/match", params={"query": query.title, "fields": FIELDS}, validate=expect_json
+    )
     if response.status_code == 404:
         return Answer(MATCH, key, NOT_FOUND, None, None, ctx.now)
     if response.status_code != 200:
