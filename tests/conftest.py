@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from doubles.fixtures import doubles, doubles_env, start_doubles, world  # noqa: F401
+from doubles.fixtures import doubles, start_doubles, world  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -30,12 +31,36 @@ class Outcome:
     err: str
 
 
-@pytest.fixture
-def api(doubles_env, monkeypatch):  # noqa: F811
-    """The doubles, with pacing and backoff compressed 100x (the ratios are what count)."""
+CREDENTIALS = ("GITHUB_TOKEN", "SEMANTIC_SCHOLAR_API_KEY", "OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD")
+
+
+def point_at(running, monkeypatch):
+    """Point the command at running doubles: their URLs, no real credentials, pacing and
+    backoff compressed 100x (the ratios are what count)."""
+    for name in CREDENTIALS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in running.env.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("ENRICH_TIME_SCALE", "0.01")
     monkeypatch.setenv("ENRICH_HTTP_TIMEOUT", "5")
-    return doubles_env
+    return running
+
+
+@pytest.fixture
+def api(doubles, monkeypatch):  # noqa: F811
+    """The doubles over the `world` fixture, with the command pointed at them."""
+    return point_at(doubles, monkeypatch)
+
+
+@pytest.fixture
+def api_with(world, monkeypatch):  # noqa: F811
+    """Start the doubles with constructor options, e.g. api_with(github={"token": "t"})."""
+    with ExitStack() as stack:
+
+        def start(**options):
+            return point_at(stack.enter_context(start_doubles(world, **options)), monkeypatch)
+
+        yield start
 
 
 @pytest.fixture

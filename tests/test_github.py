@@ -9,12 +9,11 @@ from __future__ import annotations
 import math
 import re
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from conftest import snapshot
-from doubles import Fault, Repo, World, start_doubles
+from doubles import Fault, Repo, World
 from google.protobuf import text_format
 
 from enrich.pipeline import today_utc
@@ -31,21 +30,6 @@ def world() -> World:
     return World()
 
 
-@pytest.fixture
-def api_with(world, monkeypatch):
-    """Start the doubles with constructor options, e.g. api_with(github={"token": "t"})."""
-    with ExitStack() as stack:
-        def start(**options):
-            running = stack.enter_context(start_doubles(world, **options))
-            for name in ("GITHUB_TOKEN", "SEMANTIC_SCHOLAR_API_KEY", "OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD"):
-                monkeypatch.delenv(name, raising=False)
-            for name, value in running.env.items():
-                monkeypatch.setenv(name, value)
-            monkeypatch.setenv("ENRICH_TIME_SCALE", "0.01")
-            monkeypatch.setenv("ENRICH_HTTP_TIMEOUT", "5")
-            return running
-
-        yield start
 
 
 @pytest.fixture
