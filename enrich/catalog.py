@@ -29,7 +29,7 @@ class Catalog:
     """What a walk of the catalog folder found."""
 
     entries: list[Entry] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # non-paper files (meta/search/...)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): non-paper or empty files
     errors: list[CatalogError] = field(default_factory=list)
     removed_temporaries: list[str] = field(default_factory=list)
 
@@ -52,18 +52,24 @@ def in_shard(root: Path, path: Path, shard: tuple[int, int] | None) -> bool:
 
 
 def find_files(root: Path) -> list[Path]:
-    """Every *.prototxt under root, sorted; symlinks leading outside the catalog are not followed."""
+    """Every *.prototxt under root, sorted, each file once: symlinks leading outside the catalog,
+    dangling or looping are not followed; a link to an entry is the entry itself (its path kept)."""
     top = root.resolve()
-    files = []
-    for path in sorted(root.rglob(f"*{SUFFIX}")):
+    by_file: dict[Path, list[Path]] = {}
+    for path in root.rglob(f"*{SUFFIX}"):
         if path.name.startswith(".") and TEMP_MARK in path.name:
             continue
-        if path.is_symlink() and not path.resolve().is_relative_to(top):
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # dangling link, or a loop (RuntimeError before 3.13)
+            log.warning("%s: broken or looping symlink, not followed", path)
+            continue
+        if not real.is_relative_to(top):
             log.warning("%s: symlink to outside the catalog, not followed", path)
             continue
-        if path.is_file():
-            files.append(path)
-    return files
+        if real.is_file():
+            by_file.setdefault(real, []).append(path)
+    return sorted(min(paths, key=lambda p: (p.is_symlink(), str(p))) for paths in by_file.values())
 
 
 def remove_temporaries(root: Path, shard: tuple[int, int] | None = None) -> list[str]:
@@ -127,7 +133,9 @@ def read_catalog(root: Path, shard: tuple[int, int] | None = None) -> Catalog:
             catalog.errors.append(CatalogError(str(path), f"cannot read: {error.strerror}", hint="check permissions"))
             continue
         if entry is None:
-            catalog.skipped.append(str(path))
+            catalog.skipped.append((str(path), "not a paper"))
+        elif not entry.info.ListFields():
+            catalog.skipped.append((str(path), "empty file"))
         else:
             catalog.entries.append(entry)
     return catalog
@@ -141,7 +149,9 @@ def render(info: paper_pb2.PaperInfo) -> bytes:
 def write_entry(path: str, content: bytes) -> None:
     """Replace the file atomically: a killed run leaves the old file or the new one, never half."""
     target = Path(path)
-    if not os.access(target, os.W_OK):
+    if target.is_symlink():  # a link inside the catalog: update the file it names, keep the link
+        target = target.resolve(strict=True)
+    if not os.access(target, os.W_OK) or target.stat().st_mode & 0o222 == 0:  # root ignores permissions
         raise CatalogError(path, "file is read-only: not updated", hint="make it writable to let the run update it")
     mode = target.stat().st_mode & 0o7777
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)

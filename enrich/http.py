@@ -85,13 +85,20 @@ class _Session(requests.Session):
         super().rebuild_auth(prepared_request, response)
 
 
+def header_number(value: str | None) -> float | None:
+    """A non-negative decimal header value ("120"), or None (also for "²" or "1e9")."""
+    text = (value or "").strip()
+    return float(text) if text.isascii() and text.isdigit() else None
+
+
 def retry_after_seconds(response: requests.Response) -> float | None:
     """Seconds a Retry-After header asks for (delta or HTTP date), or None."""
     value = response.headers.get("Retry-After", "").strip()
     if not value:
         return None
-    if value.isdigit():
-        return float(value)
+    seconds = header_number(value)
+    if seconds is not None:
+        return seconds
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -126,6 +133,7 @@ class HttpClient:
         # Called before every request after local pacing: e.g. a pace shared by several workers
         # (Prefect global rate limits, wired in flows/). None: local pacing alone.
         self.gate: Callable[[], None] | None = None
+        self.secrets: list[str] = []  # credentials obtained at run time (session tokens), for scrubbing
 
     def close(self) -> None:
         self.session.close()
@@ -155,6 +163,8 @@ class HttpClient:
     ) -> requests.Response:
         """Send with pacing and retries. `classify` raises TransientAnswer (retry) or a
         SourceError (stop) for a status; `validate` checks a 2xx body the same way."""
+        # Only GETs follow redirects: a 307/308 would re-send a POST's body (a password) elsewhere.
+        kwargs.setdefault("allow_redirects", method.upper() == "GET")
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.attempts),
             wait=self._wait,

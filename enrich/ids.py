@@ -6,11 +6,14 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 # New-style (since 2007-04): YYMM.NNNN or YYMM.NNNNN; old-style: archive(.SUB)/YYMMNNN.
-_ARXIV_NEW = r"\d{4}\.\d{4,5}"
-_ARXIV_OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
-ARXIV_ID_RE = re.compile(rf"^(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<version>\d+))?$")
+# ASCII digits only: `\d` also takes "２３０１" or "໙", which arXiv rejects with a 400 that would
+# fail every other id of the batch.
+_ARXIV_NEW = r"[0-9]{4}\.[0-9]{4,5}"
+_ARXIV_OLD = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/[0-9]{7}"
+ARXIV_ID_RE = re.compile(rf"^(?P<id>{_ARXIV_NEW}|{_ARXIV_OLD})(?:v(?P<version>[0-9]+))?$")
 _ARXIV_PATH_RE = re.compile(r"^/+(?:abs|pdf|html)/+(?P<rest>.+?)/*$")
 _OPENREVIEW_ID_RE = re.compile(r"^[A-Za-z0-9_\-]{5,}$")
+_GITHUB_OWNER_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?$")  # users and orgs
 _GITHUB_NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _DOI_RE = re.compile(r"(10\.\d{4,9}/\S+)")
 
@@ -86,6 +89,8 @@ def github_repo_from_url(url: str) -> str | None:
     owner, name = segments[0], segments[1]
     if name.lower().endswith(".git"):
         name = name[:-4]
-    if not (_GITHUB_NAME_RE.match(owner) and _GITHUB_NAME_RE.match(name)) or name in (".", ".."):
+    if not (_GITHUB_OWNER_RE.match(owner) and _GITHUB_NAME_RE.match(name)):
+        return None
+    if name in (".", "..") or name.lower().endswith(".git"):  # would not name the same repository again
         return None
     return f"{owner}/{name}".lower()

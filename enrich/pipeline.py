@@ -77,7 +77,21 @@ def fetch_source(
             client.close()
     if client is not None:
         result.requests, result.retries = client.stats.requests, client.stats.retries
+    scrub(result, settings.secrets() + (client.secrets if client is not None else []))
     return result
+
+
+def scrub(result: SourceResult, secrets: list[str]) -> None:
+    """Error answers sometimes quote what we sent: no credential leaves in a message."""
+
+    def clean(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    result.failed = {key: clean(reason) for key, reason in result.failed.items()}
+    result.notes = {key: clean(note) for key, note in result.notes.items()}
+    result.problems = [clean(problem) for problem in result.problems]
 
 
 def _link_status(entry: Entry, results: dict[str, SourceResult], wanted: dict[str, dict[str, list[Query]]]) -> str:
@@ -198,8 +212,6 @@ def report_sources(
                     report.not_in_cache.append((path, source))
                 if key in result.notes:
                     report.notes.append((path, f"{source}: {result.notes[key]}"))
-            if len(paths) > 1 and source in LINK_SOURCES:
-                report.duplicates.append((f"{source}:{key}", paths))
 
 
 def read(options: RunOptions, report: Report) -> list[Entry]:
@@ -208,7 +220,18 @@ def read(options: RunOptions, report: Report) -> list[Entry]:
     report.skipped_files = found.skipped
     report.removed_temporaries = found.removed_temporaries
     report.file_errors += [str(error) for error in found.errors]
+    report.duplicates = duplicates(found.entries)
     return found.entries
+
+
+def duplicates(entries: list[Entry]) -> list[tuple[str, list[str]]]:
+    """Papers linked from more than one file (same arXiv or OpenReview id): all are enriched."""
+    paths_by_id: dict[str, list[str]] = defaultdict(list)
+    for entry in entries:
+        for source in LINK_SOURCES:
+            for query in all_sources()[source].queries(entry.info):
+                paths_by_id[f"{source}:{query.key}"].append(entry.path)
+    return [(key, paths) for key, paths in paths_by_id.items() if len(paths) > 1]
 
 
 def today_utc(now: float | None = None) -> str:

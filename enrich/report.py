@@ -20,7 +20,7 @@ class Report:
     papers_read: int = 0
     enriched: list[str] = field(default_factory=list)
     unchanged: int = 0
-    skipped_files: list[str] = field(default_factory=list)
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     removed_temporaries: list[str] = field(default_factory=list)
     changes: dict[str, list[str]] = field(default_factory=dict)  # path -> what changed
     not_found: list[tuple[str, str]] = field(default_factory=list)  # (path, source)
@@ -74,7 +74,7 @@ class Report:
         lines += [f"  left for the next run: {path} ({source})" for path, source in self.deferred]
         lines += [f"  note: {path}: {remark}" for path, remark in self.notes]
         lines += [f"  duplicate {key}: {', '.join(paths)}" for key, paths in self.duplicates]
-        lines += [f"  skipped (not a paper): {path}" for path in self.skipped_files]
+        lines += [f"  skipped ({why}): {path}" for path, why in self.skipped_files]
         lines += [f"  removed leftover temporary file {path}" for path in self.removed_temporaries]
         lines += [f"  {problem}" for problem in self.source_problems]
         attention = self.attention()

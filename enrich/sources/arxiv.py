@@ -112,7 +112,9 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
 
 
 def _fetch_batch(library: arxiv.Client, batch: list[str]) -> dict[str, PaperRecord]:
-    search = arxiv.Search(id_list=batch, max_results=len(batch))
+    # No limit on results: the library would stop after len(batch) entries even when the page
+    # holds an entry nobody asked for before one we did. (The URL's max_results is the page size.)
+    search = arxiv.Search(id_list=batch, max_results=None)
     try:
         results = list(library.results(search))
     except arxiv.HTTPError as error:

@@ -11,7 +11,7 @@ import requests
 
 from enrich.cache import FOUND
 from enrich.errors import RateLimitExhausted, RetriesExhausted, SourceError, SourceUnavailable, TransientAnswer
-from enrich.http import HttpClient, Policy, expect_json, retry_after_seconds
+from enrich.http import HttpClient, Policy, expect_json, header_number, retry_after_seconds
 from enrich.ids import github_repo_from_url
 from enrich.records import RepoRecord
 from enrich.schema import paper_pb2
@@ -45,12 +45,16 @@ def make_client(settings) -> HttpClient:
     return HttpClient(NAME, settings, POLICY, headers)
 
 
+def _spent(response: requests.Response) -> RateLimitExhausted:
+    reset = header_number(response.headers.get("x-ratelimit-reset")) or 0.0
+    return RateLimitExhausted(NAME, "GitHub rate limit spent", TOKEN_HINT, reset)
+
+
 def classify(response: requests.Response) -> None:
     """Spent budget (remaining 0) stops GitHub for the run; secondary limits and 5xx are retried."""
     status = response.status_code
     if status in (403, 429) and response.headers.get("x-ratelimit-remaining") == "0":
-        reset = response.headers.get("x-ratelimit-reset", "")
-        raise RateLimitExhausted(NAME, "GitHub rate limit spent", TOKEN_HINT, float(reset) if reset.isdigit() else 0.0)
+        raise _spent(response)
     if status == 429 or (status == 403 and retry_after_seconds(response) is not None) or status >= 500:
         raise TransientAnswer(f"HTTP {status}", retry_after_seconds(response))
     if status == 401:
@@ -140,8 +144,7 @@ def _fetch_rest(keys: list[str], stale: dict, ctx: Context, result: SourceResult
         ctx.progress(done, len(keys))
         # Any answer can spend the last request, a 404 as well: stop here rather than ask into a 403.
         if response.headers.get("x-ratelimit-remaining") == "0" and done < len(keys):
-            reset = response.headers.get("x-ratelimit-reset", "")
-            raise RateLimitExhausted(NAME, "GitHub rate limit spent", TOKEN_HINT, float(reset) if reset.isdigit() else 0.0)
+            raise _spent(response)
 
 
 def _store_rest(key: str, response: requests.Response, previous, ctx: Context, result: SourceResult) -> None:
@@ -183,7 +186,7 @@ def _fetch_graphql(keys: list[str], ctx: Context, result: SourceResult) -> None:
         try:
             response = ctx.client.request(
                 "POST", f"{ctx.settings.github_url}/graphql", json={"query": graphql_query(batch)},
-                classify=classify, validate=expect_json,
+                classify=classify, validate=_answers_every_alias(len(batch)),
             )
         except (RateLimitExhausted, SourceUnavailable):
             raise
@@ -210,6 +213,26 @@ def _fetch_graphql(keys: list[str], ctx: Context, result: SourceResult) -> None:
         budget = (body.get("data") or {}).get("rateLimit") or {}
         if isinstance(budget.get("remaining"), int) and budget["remaining"] < 1 and done < len(keys):
             raise RateLimitExhausted(NAME, "GitHub GraphQL budget spent", TOKEN_HINT, _reset_epoch(body))
+
+
+def _answers_every_alias(count: int):
+    """An answer must speak of every repository asked (data or an error naming it), else retry."""
+
+    def validate(response: requests.Response) -> None:
+        expect_json(response)
+        body = response.json()
+        if not isinstance(body, dict):
+            raise TransientAnswer("GraphQL answer is not an object")
+        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+        if any(e.get("type") == "RATE_LIMITED" for e in errors):
+            return  # handled by the caller: budget spent
+        data = body.get("data") or {}
+        named = {str(e["path"][0]) for e in errors if e.get("path")}
+        missing = [f"r{i}" for i in range(count) if f"r{i}" not in data and f"r{i}" not in named]
+        if missing:
+            raise TransientAnswer(f"GraphQL answer lacks {len(missing)} of {count} repositories")
+
+    return validate
 
 
 def _reset_epoch(body: dict) -> float:

@@ -100,6 +100,7 @@ class _Api:
         if not token:
             raise SourceUnavailable(NAME, f"OpenReview login failed (HTTP {response.status_code})", "check OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD")
         self.headers = {"Authorization": f"Bearer {token}"}
+        self.ctx.client.secrets.append(str(token))
 
     def notes(self, **params) -> list[dict] | None:
         """Notes matching params; None when the API answers 404 (no such note)."""
