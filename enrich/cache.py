@@ -74,21 +74,33 @@ class Cache:
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        try:
-            return self._connect()
-        except sqlite3.DatabaseError as error:
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-            log.warning("cache %s is unreadable (%s): moved aside to %s, starting empty", self.path, error, aside)
-            self.path.replace(aside)
-            return self._connect()
+        for attempt in range(50):
+            try:
+                return self._connect()
+            except sqlite3.OperationalError as error:
+                # Another process or thread is creating the database or switching it to WAL:
+                # busy, not broken. Only a file that is not a database is moved aside.
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+            except sqlite3.DatabaseError as error:
+                aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+                log.warning("cache %s is unreadable (%s): moved aside to %s, starting empty", self.path, error, aside)
+                self.path.replace(aside)
+        return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
-        db.execute("PRAGMA busy_timeout = 60000")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.execute(_SCHEMA)
-        db.execute("SELECT count(*) FROM answers").fetchone()
+        try:
+            db.execute("PRAGMA busy_timeout = 60000")
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode = WAL")  # persistent: only the first opener switches
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute(_SCHEMA)
+            db.execute("SELECT count(*) FROM answers").fetchone()
+        except BaseException:
+            db.close()
+            raise
         return db
 
     def close(self) -> None:

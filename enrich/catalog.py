@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,26 +148,63 @@ def render(info: paper_pb2.PaperInfo) -> bytes:
 
 
 def write_entry(path: str, content: bytes) -> None:
-    """Replace the file atomically: a killed run leaves the old file or the new one, never half."""
+    """Replace one file atomically (see write_entries)."""
+    errors = write_entries([(path, content)])
+    if errors:
+        raise errors[path]
+
+
+def write_entries(items: list[tuple[str, bytes]], workers: int = 8) -> dict[str, CatalogError]:
+    """Replace files atomically: a killed run leaves each file old or new, never half.
+    Temporary files (same folder) are written and fsynced in parallel, then renamed over their
+    targets, then each folder is fsynced once. Returns the files that could not be written."""
+    errors: dict[str, CatalogError] = {}
+    for start in range(0, len(items), 256):
+        with ThreadPoolExecutor(workers) as pool:
+            prepared = list(pool.map(_prepare, items[start : start + 256]))
+        folders = set()
+        for path, target, temporary, error in prepared:
+            if error is not None:
+                errors[path] = error
+                continue
+            try:
+                os.replace(temporary, target)
+            except OSError as failure:
+                Path(temporary).unlink(missing_ok=True)
+                errors[path] = CatalogError(path, f"cannot write: {failure.strerror}", hint="check permissions")
+                continue
+            folders.add(target.parent)
+        for folder in folders:
+            handle = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(handle)
+            finally:
+                os.close(handle)
+    return errors
+
+
+def _prepare(item: tuple[str, bytes]):
+    """(path, target, temporary, error): the new content written and fsynced beside the target."""
+    path, content = item
     target = Path(path)
-    if target.is_symlink():  # a link inside the catalog: update the file it names, keep the link
-        target = target.resolve(strict=True)
-    if not os.access(target, os.W_OK) or target.stat().st_mode & 0o222 == 0:  # root ignores permissions
-        raise CatalogError(path, "file is read-only: not updated", hint="make it writable to let the run update it")
-    mode = target.stat().st_mode & 0o7777
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
+    try:
+        if target.is_symlink():  # a link inside the catalog: update the file it names, keep the link
+            target = target.resolve(strict=True)
+        if not os.access(target, os.W_OK) or target.stat().st_mode & 0o222 == 0:  # root ignores permissions
+            raise CatalogError(path, "file is read-only: not updated", hint="make it writable to let the run update it")
+        mode = target.stat().st_mode & 0o7777
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
+    except CatalogError as error:
+        return path, target, None, error
+    except (OSError, RuntimeError) as error:
+        return path, target, None, CatalogError(path, f"cannot write: {getattr(error, 'strerror', None) or error}", hint="check permissions")
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
+    except OSError as error:
         Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+        return path, target, None, CatalogError(path, f"cannot write: {error.strerror}", hint="check free space and permissions")
+    return path, target, temporary, None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from enrich import catalog as catalog_io
 from enrich.cache import Cache
-from enrich.errors import CatalogError, SourceError
+from enrich.errors import SourceError
 from enrich.merge import LINK_FAILED, LINK_FOUND, LINK_NONE, LINK_NOT_FOUND, Findings, merge
 from enrich.records import Entry
 from enrich.report import Report, SourceStats
@@ -146,27 +146,25 @@ def apply_entries(
     report: Report,
 ) -> None:
     """Merge each entry, write the files that change (or print their diff), and fill the report."""
+    changed: list[tuple[str, bytes, list[str]]] = []
     for entry in entries:
         merged = merge(entry.info, findings_for(entry, results, wanted), today)
         for source, found_title in merged.mismatches:
             report.mismatches.append((entry.path, source, entry.info.paper.title, found_title))
         if merged.info == entry.info:
             report.unchanged += 1
-            continue
-        content = catalog_io.render(merged.info)
-        if dry_run:
-            report.diffs.append(_diff(entry.path, content))
         else:
-            try:
-                catalog_io.write_entry(entry.path, content)
-            except CatalogError as error:
-                report.file_errors.append(str(error))
-                continue
-            except OSError as error:
-                report.file_errors.append(f"{entry.path}: cannot write: {error.strerror}")
-                continue
-        report.enriched.append(entry.path)
-        report.changes[entry.path] = merged.changes
+            changed.append((entry.path, catalog_io.render(merged.info), merged.changes))
+    if dry_run:
+        report.diffs += [_diff(path, content) for path, content, _ in changed]
+        errors = {}
+    else:
+        errors = catalog_io.write_entries([(path, content) for path, content, _ in changed])
+    report.file_errors += [str(error) for error in errors.values()]
+    for path, _, changes in changed:
+        if path not in errors:
+            report.enriched.append(path)
+            report.changes[path] = changes
 
 
 def _diff(path: str, new: bytes) -> str:

@@ -84,8 +84,9 @@ class Report:
         return lines
 
 
-    def markdown(self) -> str:
-        """The run report as Markdown (the Prefect artifact `enrichment-report`)."""
+    def markdown(self, max_changes: int | None = None) -> str:
+        """The run report as Markdown (the Prefect artifact `enrichment-report`), listing at most
+        `max_changes` changed files."""
         duration = self.finished - self.started
         verb = "Would change" if self.dry_run else "Enriched"
         out = [
@@ -109,12 +110,15 @@ class Report:
             out += ["", "## Needs attention", ""] + [f"- {_md(item)}" for item in attention]
         out += ["", "## What changed", ""]
         if self.enriched:
-            out += [f"- `{path}`: {_md('; '.join(self.changes.get(path, [])))}" for path in self.enriched]
+            shown = self.enriched[:max_changes] if max_changes is not None else self.enriched
+            out += [f"- `{path}`: {_md('; '.join(self.changes.get(path, [])))}" for path in shown]
+            if len(shown) < len(self.enriched):
+                out.append(f"- … and {len(self.enriched) - len(shown)} more (the command's output lists every file)")
         else:
             out.append("Nothing changed.")
-        remarks = [f"`{path}`: {_md(remark)}" for path, remark in self.notes]
-        remarks += [f"`{path}`: not found ({source})" for path, source in self.not_found]
-        remarks += [f"`{path}`: left for the next run ({source})" for path, source in self.deferred]
+        remarks = [f"`{path}`: {_md(remark)}" for path, remark in self.notes[:max_changes]]
+        remarks += [f"`{path}`: not found ({source})" for path, source in self.not_found[:max_changes]]
+        remarks += [f"`{path}`: left for the next run ({source})" for path, source in self.deferred[:max_changes]]
         remarks += [_md(problem) for problem in self.source_problems]
         if remarks:
             out += ["", "## Notes", ""] + [f"- {remark}" for remark in remarks]

@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "enrich")
 
 import argparse  # noqa: E402
+import gc  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -19,11 +20,14 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.concurrency.sync import rate_limit  # noqa: E402
 from prefect.exceptions import ObjectNotFound  # noqa: E402
+from prefect.runtime import flow_run  # noqa: E402
 from prefect.states import Completed, Failed  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from enrich import catalog as catalog_io  # noqa: E402
 from enrich import pipeline  # noqa: E402
-from enrich.errors import EnrichError, UsageError  # noqa: E402
+from enrich.cache import Cache  # noqa: E402
+from enrich.errors import UsageError  # noqa: E402
 from enrich.lock import Busy, run_lock  # noqa: E402
 from enrich.report import Report  # noqa: E402
 from enrich.settings import Settings  # noqa: E402
@@ -31,6 +35,11 @@ from enrich.sources import all_sources  # noqa: E402
 
 DEFAULT_SOURCES = ",".join(all_sources())
 REPORT_ARTIFACT = "enrichment-report"
+ARTIFACT_CHANGES = 200  # changed files listed in the artifact (the command's output lists all)
+# Reports of flow runs in this process, by flow run id, for the command to print. Not the
+# flow's return value: Prefect walks return values and task arguments object by object,
+# which costs seconds and hundreds of MB at 20,000 entries (hence quote() below too).
+REPORTS: dict[str, Report] = {}
 # Credentials come from the environment, else from these Prefect Secret blocks when present.
 SECRET_BLOCKS = {
     "GITHUB_TOKEN": "github-token",
@@ -134,24 +143,46 @@ def enrich_catalog(
     except Busy as error:
         logger.error("%s", error)
         return Failed(message=str(error))
-    for line in report.summary_lines():
+    REPORTS[str(flow_run.get_id())] = report
+    # The logs get the totals and what needs attention; every changed file is in the artifact
+    # (the first ARTIFACT_CHANGES) and in the command's output.
+    summary = report.summary_lines()
+    for line in summary[: 1 + len(report.sources)]:
         logger.info(line)
-    create_markdown_artifact(key=REPORT_ARTIFACT, markdown=report.markdown(), description="What the last enrichment run did")
     attention = report.attention()
+    for item in attention:
+        logger.warning("needs attention: %s", item)
+    create_markdown_artifact(
+        key=REPORT_ARTIFACT, markdown=report.markdown(ARTIFACT_CHANGES), description="What the last enrichment run did"
+    )
     if attention:
-        return Failed(message=f"{len(attention)} item(s) need attention: " + "; ".join(attention[:5]), data=report)
-    return Completed(message=f"catalog enriched: {len(report.enriched)} changed, {report.unchanged} unchanged", data=report)
+        return Failed(message=f"{len(attention)} item(s) need attention: " + "; ".join(attention[:5]))
+    return Completed(message=f"catalog enriched: {len(report.enriched)} changed, {report.unchanged} unchanged")
 
 
 def run_pipeline(options: pipeline.RunOptions, settings: Settings, report: Report, shared_pacing: bool = False) -> None:
     """read -> fetch (sources in parallel, each in its batches) -> merge and write."""
     now = time.time()
-    entries = read_catalog(options, report)
-    wanted = {source: pipeline.source_queries(entries, source) for source in options.sources}
-    futures = {source: fetch_source.submit(source, wanted[source], settings, options, now, shared_pacing) for source in options.sources}
-    results = {source: future.result() for source, future in futures.items()}
-    merge_and_write(entries, results, wanted, pipeline.today_utc(now), options, report)
+    Cache(options.cache_dir).close()  # create it once, before the fetch tasks open it together
+    entries = read_catalog(options, quote(report))
+    # The catalog's objects live for the whole run: keep the cyclic GC from re-walking them
+    # (its long pauses would delay paced requests and make the next one early).
+    gc.freeze()
+    try:
+        fetch_and_write(entries, options, settings, report, shared_pacing, now)
+    finally:
+        gc.unfreeze()
     report.finished = time.time()
+
+
+def fetch_and_write(entries, options, settings: Settings, report: Report, shared_pacing: bool, now: float) -> None:
+    wanted = {source: pipeline.source_queries(entries, source) for source in options.sources}
+    futures = {
+        source: fetch_source.submit(source, quote(wanted[source]), settings, options, now, shared_pacing)
+        for source in options.sources
+    }
+    results = {source: future.result() for source, future in futures.items()}
+    merge_and_write(quote(entries), quote(results), quote(wanted), pipeline.today_utc(now), options, quote(report))
 
 
 def parse_sources(text: str) -> tuple[str, ...]:
@@ -207,13 +238,9 @@ def main(argv: list[str] | None = None) -> int:
         shard=args.shard,
         return_state=True,
     )
-    try:
-        report = state.result(raise_on_failure=False)
-    except EnrichError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    if not isinstance(report, Report):
-        print(f"error: {state.message or report}", file=sys.stderr)
+    report = REPORTS.pop(str(state.state_details.flow_run_id), None)
+    if report is None:  # the flow stopped before enriching: busy, or no such catalog
+        print(f"error: {state.message}", file=sys.stderr)
         return 1
     for diff in report.diffs:
         sys.stdout.write(diff)
