@@ -10,7 +10,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,8 +107,10 @@ class Cache:
         with self._lock:
             self._db.close()
 
-    def get_many(self, source: str, keys: Iterable[str]) -> dict[str, Answer]:
-        """Cached answers for `keys` (fresh or not); unreadable entries are left out (a miss)."""
+    def get_many(self, source: str, keys: Iterable[str], decode: Callable[[dict], object] | None = None) -> dict[str, Answer]:
+        """Cached answers for `keys` (fresh or not); unreadable entries are left out (a miss).
+        With `decode`, a found answer's payload is the record it decodes to (and a payload
+        that no longer decodes is a miss): only records stay in memory, not JSON trees."""
         wanted = list(dict.fromkeys(keys))
         found: dict[str, Answer] = {}
         with self._lock:
@@ -120,7 +122,7 @@ class Cache:
                     [source, *chunk],
                 ).fetchall()
                 for key, status, payload, etag, fetched_at in rows:
-                    answer = _decode(source, key, status, payload, etag, fetched_at)
+                    answer = _decode(source, key, status, payload, etag, fetched_at, decode)
                     if answer is not None:
                         found[key] = answer
         return found
@@ -148,12 +150,14 @@ class Cache:
             self._db.executemany("UPDATE answers SET fetched_at = ? WHERE source = ? AND key = ?", rows)
 
 
-def _decode(source, key, status, payload, etag, fetched_at) -> Answer | None:
+def _decode(source, key, status, payload, etag, fetched_at, decode=None) -> Answer | None:
     try:
         data = None if payload is None else json.loads(payload)
         if status not in (FOUND, NOT_FOUND) or (status == FOUND and not isinstance(data, dict)):
             raise ValueError(f"bad status/payload {status!r}")
+        if status == FOUND and decode is not None:
+            data = decode(data)
         return Answer(source, key, status, data, etag, float(fetched_at))
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, KeyError) as error:
         log.warning("cache entry %s/%s is corrupt (%s): fetching it again", source, key, error)
         return None

@@ -67,16 +67,9 @@ class Plan:
 
 
 def plan(ctx: Context, namespace: str, keys: list[str], decode: Callable[[dict], object]) -> Plan:
-    """Split keys into cache answers and keys to ask, by the cache's expiry table and the run's mode.
-    An answer whose payload no longer decodes counts as missing."""
-    answers = {}
-    for key, answer in ctx.cache.get_many(namespace, keys).items():
-        if answer.status == FOUND:
-            try:
-                decode(answer.payload)
-            except (TypeError, ValueError, KeyError):
-                continue
-        answers[key] = answer
+    """Split keys into cache answers and keys to ask, by the cache's expiry table and the run's
+    mode. Found answers carry their decoded record; one that no longer decodes is missing."""
+    answers = ctx.cache.get_many(namespace, keys, decode)
     if ctx.offline:
         return Plan(answers, [], {})
     if ctx.refresh:
@@ -86,12 +79,12 @@ def plan(ctx: Context, namespace: str, keys: list[str], decode: Callable[[dict],
     return Plan(fresh, [k for k in keys if k not in fresh], stale)
 
 
-def apply_cached(result: SourceResult, answers: dict[str, Answer], decode: Callable[[dict], object]) -> None:
-    """Fill a result from cached answers."""
+def apply_cached(result: SourceResult, answers: dict[str, Answer]) -> None:
+    """Fill a result from cached answers (as planned: records already decoded)."""
     for key, answer in answers.items():
         result.checked[key] = answer.fetched_at
         if answer.status == FOUND:
-            result.records[key] = decode(answer.payload)
+            result.records[key] = answer.payload
         else:
             result.not_found.add(key)
     result.cache_hits += len(answers)

@@ -80,7 +80,7 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
     result = SourceResult(NAME)
     keys = list(dict.fromkeys(q.key for q in wanted))
     todo = plan(ctx, NAME, keys, decode)
-    apply_cached(result, todo.cached, decode)
+    apply_cached(result, todo.cached)
     if not todo.to_ask:
         return result
     library = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)  # pacing/retries: ours

@@ -96,7 +96,7 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
     result = SourceResult(NAME)
     keys = list(dict.fromkeys(q.key for q in wanted))
     todo = plan(ctx, NAME, keys, decode)
-    apply_cached(result, todo.cached, decode)
+    apply_cached(result, todo.cached)
     for key, record in result.records.items():
         _note_rename(result, key, record)
     if not todo.to_ask:
@@ -151,7 +151,7 @@ def _store_rest(key: str, response: requests.Response, previous, ctx: Context, r
     result.checked[key] = ctx.now
     if response.status_code == 304:
         ctx.cache.touch_many(NAME, [key], ctx.now)
-        record = decode(previous.payload)
+        record = previous.payload  # planned answers hold their decoded record
     elif response.status_code == 200:
         try:
             record = record_from_rest(response.json())

@@ -7,6 +7,7 @@ counted layer (and its credential-stripping on redirects) would not apply to it.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import requests
 
@@ -97,7 +98,7 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
     by_key = {q.key: q for q in wanted}
     id_keys = [k for k in by_key if not k.startswith("title:")]
     todo = plan(ctx, NAME, id_keys, decode)
-    apply_cached(result, todo.cached, decode)
+    apply_cached(result, todo.cached)
     unanswered = [by_key[k] for k in todo.cached if todo.cached[k].status == NOT_FOUND]
     unanswered += [by_key[k] for k in by_key if k.startswith("title:")]
     base = f"{ctx.settings.semantic_scholar_url}/graph/v1"
@@ -168,28 +169,27 @@ def _resolve_by_title(query: Query, ctx: Context, base: str, result: SourceResul
         result.not_found.add(query.key)
         return
     key = title_key(query.title, query.year)
-    cached = ctx.cache.get_many(MATCH, [key]).get(key)
+    cached = ctx.cache.get_many(MATCH, [key], decode).get(key)
     if cached is not None and (ctx.offline or not ctx.refresh):
         answer = cached
     elif ctx.offline:
         return  # never asked: stays unknown
     else:
         try:
-            answer = _search(ctx, base, query, key)
+            answer, record = _search(ctx, base, query, key)
         except RetriesExhausted:
             raise
         except SourceError as error:
             result.failed[query.key] = str(error)
             return
         ctx.cache.put_many([answer])
+        if record is not None:
+            answer = replace(answer, payload=record)
     result.checked.setdefault(query.key, answer.fetched_at)
     if answer.status == FOUND:
-        try:
-            result.records[query.key] = decode(answer.payload)
-            result.not_found.discard(query.key)
-            return
-        except (TypeError, ValueError):
-            pass
+        result.records[query.key] = answer.payload
+        result.not_found.discard(query.key)
+        return
     result.not_found.add(query.key)
     noted = answer.payload or {}
     candidate, year = noted.get("candidate", ""), noted.get("year")
@@ -198,12 +198,13 @@ def _resolve_by_title(query: Query, ctx: Context, base: str, result: SourceResul
     result.notes[query.key] = "no confident match" + (f" (candidate: {seen})" if candidate else "")
 
 
-def _search(ctx: Context, base: str, query: Query, key: str) -> Answer:
+def _search(ctx: Context, base: str, query: Query, key: str) -> tuple[Answer, PaperRecord | None]:
+    """The answer to cache for a title search, and the accepted record (None: no confident match)."""
     response = ctx.client.request(
         "GET", f"{base}/paper/search/match", params={"query": query.title, "fields": FIELDS}, validate=expect_json
     )
     if response.status_code == 404:
-        return Answer(MATCH, key, NOT_FOUND, None, None, ctx.now)
+        return Answer(MATCH, key, NOT_FOUND, None, None, ctx.now), None
     if response.status_code != 200:
         raise SourceError(NAME, f"title match answered HTTP {response.status_code}: {_error_text(response)}")
     try:
@@ -212,12 +213,12 @@ def _search(ctx: Context, base: str, query: Query, key: str) -> Answer:
     except (ValueError, AttributeError):
         raise SourceError(NAME, "title match answer is not the expected JSON") from None
     if paper is None:
-        return Answer(MATCH, key, NOT_FOUND, None, None, ctx.now)
+        return Answer(MATCH, key, NOT_FOUND, None, None, ctx.now), None
     record = record_from_paper(paper)
     if titles_match(query.title, record.title) and year_agrees(query.year, record.year):
-        return answer_for(MATCH, key, record, ctx.now)
+        return answer_for(MATCH, key, record, ctx.now), record
     log.info("%s: title match for %r returned %r: not the same paper", NAME, query.title, record.title)
-    return Answer(MATCH, key, NOT_FOUND, {"candidate": record.title, "year": record.year}, None, ctx.now)
+    return Answer(MATCH, key, NOT_FOUND, {"candidate": record.title, "year": record.year}, None, ctx.now), None
 
 
 def _error_text(response: requests.Response) -> str:
