@@ -89,6 +89,24 @@ def run(prefect_server, tmp_path, capsys):
     return invoke
 
 
+def make_catalog(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A catalog folder tmp_path/meta holding NAME.prototxt for each name -> text."""
+    folder = tmp_path / "meta"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / f"{name}.prototxt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def read(path: Path):
+    """The PaperInfo a catalog file holds."""
+    from google.protobuf import text_format
+
+    from enrich.schema import paper_pb2
+
+    return text_format.Parse(path.read_text(encoding="utf-8"), paper_pb2.PaperInfo())
+
+
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under folder, relative path -> bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -12,12 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from conftest import make_catalog, read, snapshot
 from doubles import Fault, Repo, World
-from google.protobuf import text_format
 
 from enrich.pipeline import today_utc
-from enrich.schema import paper_pb2
 
 GITHUB_ONLY = ("--sources", "github")
 TOKEN = "gh-test-token"
@@ -47,17 +45,6 @@ def entry(title: str, code_url: str, enrichment: str = "") -> str:
     lines += ["enrichment {", *(f"  {line}" for line in enrichment.strip().splitlines()), "}"] if enrichment else []
     return "\n".join(lines) + "\n"
 
-
-def make_catalog(tmp_path: Path, files: dict[str, str]) -> Path:
-    folder = tmp_path / "meta"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / f"{name}.prototxt").write_text(text, encoding="utf-8")
-    return folder
-
-
-def read(path: Path) -> paper_pb2.PaperInfo:
-    return text_format.Parse(path.read_text(encoding="utf-8"), paper_pb2.PaperInfo())
 
 
 def repo_paths(api) -> list[str]:

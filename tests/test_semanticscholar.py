@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 
 import pytest
-from conftest import snapshot
+from conftest import make_catalog, read, snapshot
 from doubles import Fault, Paper, World
-from google.protobuf import text_format
 
 from enrich.pipeline import today_utc
-from enrich.schema import paper_pb2
 
 BATCH_PATH = "/graph/v1/paper/batch"
 MATCH_PATH = "/graph/v1/paper/search/match"
@@ -61,17 +58,6 @@ def entry(title: str, url: str = "", year: int | None = 2023, authors: tuple[str
     lines += ["enrichment {", *(f"  {line}" for line in enrichment.strip().splitlines()), "}"] if enrichment else []
     return "\n".join(lines) + "\n"
 
-
-def make_catalog(tmp_path: Path, files: dict[str, str]) -> Path:
-    folder = tmp_path / "meta"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / f"{name}.prototxt").write_text(text, encoding="utf-8")
-    return folder
-
-
-def read(path: Path) -> paper_pb2.PaperInfo:
-    return text_format.Parse(path.read_text(encoding="utf-8"), paper_pb2.PaperInfo())
 
 
 def batch_ids(api) -> list[list[str]]:
