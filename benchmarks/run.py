@@ -1,7 +1,7 @@
 """The benchmark: the real command against the paced API simulator, cold then warm, per catalog size.
 
     python -m benchmarks.run [--sizes 433,5000,20000] [--factor 10] [--no-naive]
-                             [--profile [--profiler py-spy]] [--probe]
+                             [--profile [--profiler py-spy]] [--probe] [--before JSON] [--render JSON]
 
 For each size: generate the catalog and its World, start the simulator, run
 `python -m flows.enrich --catalog … --cache-dir …` as a subprocess with an empty cache
@@ -16,7 +16,9 @@ benchmarks/RESULTS.json).
 
 Diagnosis options: `--profile` runs each command once more under pyinstrument or py-spy
 (those timings are not reported) into benchmarks/profiles/; `--probe` attributes every 429
-(benchmarks/pacing_probe.py).
+(benchmarks/pacing_probe.py). With benchmarks/RESULTS-before.json present (same factor) the report
+opens with a before → after table against it (`--before` another file, `--before ''` none);
+`--render RESULTS.json` writes the report again from saved numbers.
 """
 
 from __future__ import annotations
