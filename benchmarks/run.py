@@ -1,7 +1,7 @@
 """The benchmark: the real command against the paced API simulator, cold then warm, per catalog size.
 
     python -m benchmarks.run [--sizes 433,5000,20000] [--factor 10] [--no-naive]
-                             [--profile [--profiler py-spy]] [--probe] [--before JSON] [--render JSON]
+                             [--profile [--profiler py-spy|py-spy-gil]] [--probe] [--before JSON] [--render JSON]
 
 For each size: generate the catalog and its World, start the simulator, run
 `python -m flows.enrich --catalog … --cache-dir …` as a subprocess with an empty cache
@@ -157,13 +157,16 @@ def command_env(simulator: Simulator, prefect_home: Path) -> dict[str, str]:
     return env
 
 
-PROFILER = "pyinstrument"  # or "py-spy" (--profiler)
+PROFILER = "pyinstrument"  # or "py-spy", "py-spy-gil" (--profiler)
 
 
 def enrich_argv(catalog: Path, cache: Path, profile_to: Path | None = None, probe_to: Path | None = None) -> list[str]:
     head = [sys.executable]
-    if profile_to is not None and PROFILER == "py-spy":  # every thread, idle time included (wall-time view)
-        return [str(Path(sys.executable).with_name("py-spy")), "record", "--idle", "--threads", "-r", "100", "-f", "raw",
+    if profile_to is not None and PROFILER.startswith("py-spy"):
+        # py-spy: every thread, idle time included (wall-time view); py-spy-gil: only the thread holding
+        # the GIL at each sample (what keeps the other threads, e.g. a paced send, waiting)
+        view = "--gil" if PROFILER == "py-spy-gil" else "--idle"
+        return [str(Path(sys.executable).with_name("py-spy")), "record", view, "--threads", "-r", "100", "-f", "raw",
                 "-o", str(profile_to), "--", sys.executable, "-m", "flows.enrich", "--catalog", str(catalog),
                 "--cache-dir", str(cache)]
     elif profile_to is not None:  # the main thread (flow, read, merge and write); fetch tasks run in worker threads
@@ -318,8 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--factor", type=float, default=10.0, help="time compression for every API (default 10)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive enricher at 433")
     parser.add_argument("--profile", action="store_true", help="also profile each run with pyinstrument (benchmarks/profiles/)")
-    parser.add_argument("--profiler", choices=("pyinstrument", "py-spy"), default="pyinstrument",
-                        help="for --profile: pyinstrument (main thread, text) or py-spy (all threads, collapsed stacks)")
+    parser.add_argument("--profiler", choices=("pyinstrument", "py-spy", "py-spy-gil"), default="pyinstrument",
+                        help="for --profile: pyinstrument (main thread, text), py-spy (all threads, collapsed stacks) "
+                        "or py-spy-gil (only the thread holding the GIL)")
     parser.add_argument("--probe", action="store_true",
                         help="run the command under benchmarks.pacing_probe and attribute every 429 (ours or jitter)")
     parser.add_argument("--before", default=str(HERE / "RESULTS-before.json"),
