@@ -110,3 +110,11 @@ def read(path: Path):
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under folder, relative path -> bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def seed_copy(folder: Path, files: dict[str, bytes] | None = None) -> Path:
+    """A new catalog folder holding `files` (default: the bundled seed catalog's files)."""
+    folder.mkdir(parents=True)
+    for name, data in (files or snapshot(ROOT / "meta")).items():
+        (folder / name).write_bytes(data)
+    return folder

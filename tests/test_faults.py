@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import ROOT, snapshot
+from conftest import seed_copy, snapshot
 from doubles import Fault
 
 from enrich import catalog as catalog_io
@@ -84,13 +84,6 @@ def serve(api_with, monkeypatch):
         return running
 
     return start
-
-
-def seed_copy(folder: Path, files: dict[str, bytes] | None = None) -> Path:
-    folder.mkdir(parents=True)
-    for name, data in (files or snapshot(ROOT / "meta")).items():
-        (folder / name).write_bytes(data)
-    return folder
 
 
 def clean_catalog(target: Target, api, run, tmp_path: Path) -> dict[str, bytes]:

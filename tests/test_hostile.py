@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, snapshot
+from conftest import seed_copy, snapshot
 from doubles import Fault
 from doubles.base import Answer, DoubleServer
 from hypothesis import given, settings
@@ -45,13 +45,6 @@ def serve(api_with, monkeypatch):
         return running
 
     return start
-
-
-def seed_copy(folder: Path, files: dict[str, bytes] | None = None) -> Path:
-    folder.mkdir(parents=True)
-    for name, data in (files or snapshot(ROOT / "meta")).items():
-        (folder / name).write_bytes(data)
-    return folder
 
 
 def enriched_catalog(source: str, api, run, tmp_path: Path) -> Path:
