@@ -1,0 +1,95 @@
+"""The render-catalog Prefect flow and `python -m flows.render` (argparse -> flow)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "enrich")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from prefect import flow, get_run_logger  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.states import Completed, Failed  # noqa: E402
+
+from enrich.errors import UsageError  # noqa: E402
+from enrich.history import default_folder  # noqa: E402
+from enrich.render import RenderOptions, check_usage, render  # noqa: E402
+
+
+def render_options(catalog: str, readme: str, lists: str, site: str, history: str, check: bool) -> RenderOptions:
+    catalog_path = Path(catalog)
+    return RenderOptions(catalog_path, Path(readme), Path(lists), Path(site),
+                         Path(history) if history else default_folder(catalog_path), check)
+
+
+@flow(name="render-catalog")
+def render_catalog(
+    catalog: str = "meta",
+    readme: str = "README.md",
+    lists: str = "lists",
+    site: str = "site",
+    history: str = "",
+    check: bool = False,
+):
+    """Render the README list, the grouped lists, papers.json and the page from the catalog
+    (history: default <catalog>/../history). With check, write nothing and fail when any
+    output would change."""
+    logger = get_run_logger()
+    options = render_options(catalog, readme, lists, site, history, check)
+    try:
+        result = render(options)
+    except UsageError as error:
+        return Failed(message=str(error))
+    for line in result.summary_lines():
+        logger.info(line)
+    create_markdown_artifact(
+        key="render-report",
+        markdown="# Render report\n\n" + "\n".join(f"- {line.strip()}" for line in result.summary_lines()) + "\n",
+        description="What the last render wrote",
+    )
+    if result.errors:
+        return Failed(message=f"{len(result.errors)} catalog file(s) left out: " + "; ".join(map(str, result.errors[:5])))
+    if check and result.written:
+        return Failed(message=f"{len(result.written)} view(s) not current: " + ", ".join(map(str, result.written[:5])))
+    return Completed(message=f"{result.papers} papers rendered, {len(result.written)} file(s) written")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m flows.render",
+        description="Render the catalog's README list, grouped lists, papers.json and offline page.",
+    )
+    parser.add_argument("--catalog", default="meta", help="catalog folder, read recursively (default: meta)")
+    parser.add_argument("--readme", default="README.md",
+                        help="README whose <!-- papers:start --> ... <!-- papers:end --> region is replaced (default: README.md)")
+    parser.add_argument("--lists", default="lists", help="folder for the grouped lists (default: lists)")
+    parser.add_argument("--site", default="site", help="folder for papers.json and the page (default: site)")
+    parser.add_argument("--history", default="", metavar="DIR",
+                        help="count history folder (default: history beside the catalog folder)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 when any output would change, 0 when all are current")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    options = render_options(args.catalog, args.readme, args.lists, args.site, args.history, args.check)
+    try:
+        check_usage(options)
+    except UsageError as error:
+        parser.print_usage(sys.stderr)
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # The command calls the library directly: the flow adds nothing to a local render but
+    # Prefect's ephemeral server start (seconds, and fragile on a loaded CI machine).
+    result = render(options)
+    print("\n".join(result.summary_lines()))
+    return result.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
