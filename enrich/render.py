@@ -20,7 +20,7 @@ from enrich.views.model import Paper, papers_from_entries
 
 log = logging.getLogger(__name__)
 
-PAGE_FILES: tuple[str, ...] = ()  # the page's static files (enrich/views/static); the page lands next
+PAGE_FILES = ("index.html", "page.js", "page.css")  # the page's static files (enrich/views/static)
 DATA_FILES = ("papers.json", "papers.js")
 
 

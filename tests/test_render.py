@@ -37,7 +37,7 @@ def test_outputs_match_the_golden_files(project, capsys):
     assert (project / "README.md").read_bytes() == (EXPECTED / "README.md").read_bytes()
     assert snapshot(project / "lists") == snapshot(EXPECTED / "lists")
     assert (project / "site" / "papers.json").read_bytes() == (EXPECTED / "site" / "papers.json").read_bytes()
-    assert "papers: 29, files written: 8" in capsys.readouterr().out
+    assert "papers: 29, files written: 11" in capsys.readouterr().out
 
 
 def test_papers_json_is_valid_against_its_schema(project):
@@ -75,7 +75,7 @@ def test_second_render_writes_nothing(project, capsys):
     assert render(project) == 0
     assert snapshot(project) == first
     assert {path: path.stat().st_mtime_ns for path in project.rglob("*") if path.is_file()} == mtimes
-    assert "files written: 0, unchanged: 8" in capsys.readouterr().out
+    assert "files written: 0, unchanged: 11" in capsys.readouterr().out
 
 
 def test_check_exits_1_and_writes_nothing_when_views_are_stale(project, capsys):
