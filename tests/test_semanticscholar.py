@@ -90,6 +90,36 @@ def test_each_paper_is_asked_by_its_strongest_id_in_one_batch(api, world, tmp_pa
     assert api.errors() == []
 
 
+ACL_PAPER = Paper(
+    title="Pruning Attention Heads Without Tears", abstract="Heads go, accuracy stays.", authors=["Omar Haddad"],
+    year=2023, acl_id="2023.acl-long.1", s2_id="d" * 40, venue="ACL 2023", citation_count=5,
+)
+ACM_PAPER = Paper(
+    title="Compiling Sparse Kernels for Tiny Devices", abstract="A compiler for sparse kernels.",
+    authors=["Ines Ferreira"], year=2023, doi="10.1145/3575693.3575739", s2_id="e" * 40, venue="ASPLOS 2023",
+)
+VENUE_ONLY = Paper(title="Scaling Sparse Training on GPUs", year=2023, s2_id="f" * 40, citation_count=3)
+
+
+def test_venue_pages_are_asked_by_the_id_their_url_carries_in_the_same_batch(api, world, tmp_path, run):
+    world.papers += [SPARSE, ACL_PAPER, ACM_PAPER, VENUE_ONLY]
+    catalog = make_catalog(tmp_path, {
+        "sparse": entry(SPARSE.title, "https://huggingface.co/papers/2305.11111"),
+        "acl": entry(ACL_PAPER.title, "https://aclanthology.org/2023.acl-long.1.pdf"),
+        "acm": entry(ACM_PAPER.title, "https://dl.acm.org/doi/abs/10.1145/3575693.3575739"),
+        # a proceedings page carries no id Semantic Scholar takes: a title (and year) search, as before
+        "venue": entry(VENUE_ONLY.title, "https://proceedings.mlr.press/v202/scaling23a.html"),
+    })
+    outcome = run(*S2_ONLY, catalog_dir=catalog)
+    assert outcome.code == 0, outcome.out
+    assert [sorted(ids) for ids in batch_ids(api)] == [
+        sorted(["ARXIV:2305.11111", "ACL:2023.acl-long.1", "DOI:10.1145/3575693.3575739"])]
+    assert [r.param("query") for r in api.semanticscholar.requests if r.path == MATCH_PATH] == [VENUE_ONLY.title]
+    for name, paper in (("sparse", SPARSE), ("acl", ACL_PAPER), ("acm", ACM_PAPER), ("venue", VENUE_ONLY)):
+        assert read(catalog / f"{name}.prototxt").enrichment.semantic_scholar_id == paper.s2_id
+    assert api.errors() == []
+
+
 def test_batch_asks_only_the_fields_the_catalog_uses(api, world, tmp_path, run):
     world.papers.append(SPARSE)
     catalog = make_catalog(tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")})

@@ -14,7 +14,7 @@ import requests
 from enrich.cache import FOUND, NOT_FOUND, Answer
 from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
 from enrich.http import HttpClient, Policy, expect_json
-from enrich.ids import arxiv_id_from_url, doi_from_url, split_arxiv_version
+from enrich.ids import acl_id_from_url, arxiv_id_from_url, doi_from_url, split_arxiv_version
 from enrich.match import normalise_title, titles_match
 from enrich.records import PaperRecord
 from enrich.schema import paper_pb2
@@ -31,17 +31,21 @@ log = logging.getLogger(__name__)
 
 
 def queries(info: paper_pb2.PaperInfo) -> list[Query]:
-    """The strongest id the entry has: a known paperId, then arXiv, then DOI, else its title."""
+    """The strongest id the entry has: a known paperId, then arXiv, then DOI (of a doi.org link
+    or a publisher page), then an ACL Anthology id, else its title (and year)."""
     title, year = info.paper.title, info.pub.year or None
     enrichment = info.enrichment
     arxiv_id = arxiv_id_from_url(info.paper.url) or _without_version(enrichment.arxiv_id)
     doi = doi_from_url(info.paper.url) or enrichment.doi
+    acl_id = acl_id_from_url(info.paper.url)
     if enrichment.semantic_scholar_id:
         key = enrichment.semantic_scholar_id
     elif arxiv_id:
         key = f"ARXIV:{arxiv_id}"
     elif doi:
         key = f"DOI:{doi}"
+    elif acl_id:
+        key = f"ACL:{acl_id}"
     elif normalise_title(title) and title != "paper title":
         key = title_key(title, year)
     else:

@@ -127,7 +127,9 @@ class ArxivDouble(DoubleServer):
         if seed % 2:
             lines.append('    <category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/>')
         lines.append(f"    <published>{published:%Y-%m-%dT%H:%M:%SZ}</published>")
-        if seed % 3:  # optional, as on the real API
+        if paper.arxiv_comment is not None:
+            lines.append(f"    <arxiv:comment>{escape(paper.arxiv_comment)}</arxiv:comment>")
+        elif seed % 3:  # optional, as on the real API
             lines.append(f"    <arxiv:comment>{seed % 20 + 8} pages, {seed % 9 + 2} figures</arxiv:comment>")
         lines.append('    <arxiv:primary_category term="cs.LG"/>')
         for index, author in enumerate(paper.authors):

@@ -1,4 +1,4 @@
-"""Start all five doubles together, and pytest fixtures for tests/conftest.py to import.
+"""Start all seven doubles together, and pytest fixtures for tests/conftest.py to import.
 
     from doubles.fixtures import world, doubles, doubles_env  # noqa: F401 (in tests/conftest.py)
 """
@@ -15,6 +15,8 @@ import pytest
 from .arxiv_double import ArxivDouble
 from .base import DoubleServer
 from .github_double import GitHubDouble
+from .huggingface_double import HuggingFaceDouble
+from .openalex_double import OpenAlexDouble
 from .openreview_double import OpenReviewDouble
 from .seed_world import seed_world
 from .semanticscholar_double import SemanticScholarDouble
@@ -23,7 +25,7 @@ from .world import World
 
 @dataclass
 class Doubles:
-    """The five running doubles over one world, and the environment that points the pipeline at them."""
+    """The seven running doubles over one world, and the environment that points the pipeline at them."""
 
     world: World
     arxiv: ArxivDouble
@@ -31,6 +33,8 @@ class Doubles:
     openreview_v1: OpenReviewDouble  # API 1
     semanticscholar: SemanticScholarDouble
     github: GitHubDouble
+    huggingface: HuggingFaceDouble
+    openalex: OpenAlexDouble
     env: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -40,12 +44,15 @@ class Doubles:
             "OPENREVIEW_API_V1_URL": self.openreview_v1.url,
             "SEMANTIC_SCHOLAR_API_URL": self.semanticscholar.url,  # API root: the client appends /graph/v1
             "GITHUB_API_URL": self.github.url,
+            "HUGGINGFACE_API_URL": self.huggingface.url,
+            "OPENALEX_API_URL": self.openalex.url,
         }
 
     @property
     def servers(self) -> list[DoubleServer]:
-        """All five, in a fixed order."""
-        return [self.arxiv, self.openreview, self.openreview_v1, self.semanticscholar, self.github]
+        """All seven, in a fixed order."""
+        return [self.arxiv, self.openreview, self.openreview_v1, self.semanticscholar, self.github,
+                self.huggingface, self.openalex]
 
     def reset_logs(self) -> None:
         """Forget every double's recorded requests."""
@@ -57,7 +64,7 @@ class Doubles:
         return [text for server in self.servers for text in server.errors]
 
     def stop(self) -> None:
-        """Stop all five."""
+        """Stop all seven."""
         for server in self.servers:
             server.stop()
 
@@ -65,8 +72,9 @@ class Doubles:
 @contextmanager
 def start_doubles(world: World, *, arxiv: dict[str, Any] | None = None, openreview: dict[str, Any] | None = None,
                   semanticscholar: dict[str, Any] | None = None,
-                  github: dict[str, Any] | None = None) -> Iterator[Doubles]:
-    """Run all five doubles over `world`; each keyword passes constructor arguments to one double,
+                  github: dict[str, Any] | None = None, huggingface: dict[str, Any] | None = None,
+                  openalex: dict[str, Any] | None = None) -> Iterator[Doubles]:
+    """Run all seven doubles over `world`; each keyword passes constructor arguments to one double,
     e.g. `start_doubles(w, github={"token": "t"}, openreview={"require_login": True})`.
     `openreview` applies to both OpenReview APIs."""
     started: list[DoubleServer] = []
@@ -82,6 +90,8 @@ def start_doubles(world: World, *, arxiv: dict[str, Any] | None = None, openrevi
             openreview_v1=start(OpenReviewDouble(world, api=1, **(openreview or {}))),
             semanticscholar=start(SemanticScholarDouble(world, **(semanticscholar or {}))),
             github=start(GitHubDouble(world, **(github or {}))),
+            huggingface=start(HuggingFaceDouble(world, **(huggingface or {}))),
+            openalex=start(OpenAlexDouble(world, **(openalex or {}))),
         )
         yield running
     finally:
@@ -97,7 +107,7 @@ def world() -> World:
 
 @pytest.fixture
 def doubles(world: World) -> Iterator[Doubles]:
-    """All five doubles over the `world` fixture, stopped after the test."""
+    """All seven doubles over the `world` fixture, stopped after the test."""
     with start_doubles(world) as running:
         yield running
 

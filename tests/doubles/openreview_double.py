@@ -134,6 +134,8 @@ class OpenReviewDouble(DoubleServer):
         }
         if paper.tldr:
             content["TL;DR"] = paper.tldr
+        if paper.code:
+            content["code"] = paper.code
         if paper.venue:
             content["venue"] = paper.venue
             content["venueid"] = domain

@@ -110,7 +110,7 @@ class SemanticScholarDouble(DoubleServer):
         return best, round(best_ratio * 110.0, 5)  # the real scores look like 109.55 for a sure hit
 
     def resolve(self, paper_id: str) -> Paper | None:
-        """The paper an S2 id form names: ARXIV:, DOI: (or bare 10.x), CorpusId:, URL:, 40-hex."""
+        """The paper an S2 id form names: ARXIV:, DOI: (or bare 10.x), ACL:, CorpusId:, URL:, 40-hex."""
         prefix, sep, rest = paper_id.partition(":")
         kind = prefix.upper() if sep else ""
         for paper in self._known():
@@ -119,6 +119,8 @@ class SemanticScholarDouble(DoubleServer):
             if (kind == "DOI" or (not kind and paper_id.startswith("10."))) and paper.doi:
                 if (rest if kind else paper_id).lower() == paper.doi.lower():
                     return paper
+            if kind == "ACL" and paper.acl_id and rest == paper.acl_id:
+                return paper
             if kind == "CORPUSID" and rest.strip() == str(corpus_id(paper)):
                 return paper
             if not kind and _HEX40.match(paper_id) and paper_id.lower() == (paper.s2_id or "").lower():
@@ -160,6 +162,8 @@ def _paper_field(paper: Paper, name: str) -> object:
             ids["DBLP"] = f"conf/{acronym.lower()}/{author}{stable_int(paper.title) % 90 + 10}"
         if paper.doi:
             ids["DOI"] = paper.doi
+        if paper.acl_id:
+            ids["ACL"] = paper.acl_id
         ids["CorpusId"] = corpus_id(paper)
         return ids
     if name == "publicationVenue":
