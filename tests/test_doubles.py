@@ -21,7 +21,7 @@ except ImportError:  # tests/ imported as a package
                                SemanticScholarDouble, World, corpus_id, seed_world, start_doubles)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-SAMPLES = SHARED / "api-samples"
+SAMPLES = Path(__file__).resolve().parent / "data" / "api-samples"  # copied verbatim from ../shared
 ATOM = "{http://www.w3.org/2005/Atom}"
 ZERO = Paper(
     title="0", authors=["Quan Thoi Minh Nguyen"], year=2021, arxiv_id="2104.12255",
