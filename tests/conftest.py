@@ -9,10 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from doubles.fixtures import doubles, start_doubles, world  # noqa: F401
+from isolation import isolate_this_process
+
+# Before anything imports Prefect: no developer credentials or Prefect profile, telemetry off,
+# a PREFECT_HOME of this process's own (each xdist worker gets one).
+PREFECT_HOME = isolate_this_process()
+
+from doubles.fixtures import doubles, start_doubles, world  # noqa: E402, F401
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(PREFECT_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +32,14 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_server) -> str:
+    """The session server's API URL, for Prefect processes a test starts (they need no server of their own)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """The documented long fuzz run: the properties of tests/test_fuzz.py on >= 100,000 generated inputs per target.
 
-    /work/venv/bin/python tests/fuzz_long.py                          # 100,000 inputs per target
-    /work/venv/bin/python tests/fuzz_long.py --examples 2000 --targets ids,match   # a quick look
+    .venv/bin/python tests/fuzz_long.py                          # 100,000 inputs per target
+    .venv/bin/python tests/fuzz_long.py --examples 2000 --targets ids,match   # a quick look
 
 A full run takes about 7 minutes on 2 CPUs (2026-11-26: ids 100,000 inputs in 121 s, match 100,000 in 79 s,
 catalog 100,000 in 213 s; peak memory 360 MB).

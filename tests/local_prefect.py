@@ -13,6 +13,8 @@ from pathlib import Path
 
 import requests
 
+from isolation import child_env
+
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 
@@ -29,15 +31,12 @@ class LocalPrefect:
         self.port = free_port()
         home = folder / "prefect-home"
         home.mkdir(parents=True)
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
+        self.env = child_env(home, {
             **extra_env,
-            "PREFECT_HOME": str(home),
             "PREFECT_API_URL": f"http://127.0.0.1:{self.port}/api",
             "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_UI_ENABLED": "false",
-        }
+        })
         self.started: list[subprocess.Popen] = []
 
     def start(self, name: str, *args: str) -> subprocess.Popen:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 from conftest import DATA, ROOT, snapshot
 from doubles import Fault
+from isolation import child_env
 
 from enrich.pipeline import today_utc
 
@@ -123,11 +123,12 @@ def test_slow_answer_past_the_timeout_is_retried(api, catalog, run, monkeypatch)
 
 
 def test_usage_errors_exit_2(tmp_path):
-    env = dict(os.environ)
+    env = child_env(tmp_path / "prefect-home")
     missing = subprocess.run(
         [sys.executable, "-m", "flows.enrich", "--catalog", str(tmp_path / "nope")], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert missing.returncode == 2 and "no such catalog folder" in missing.stderr
     assert "Traceback" not in missing.stderr
-    bad = subprocess.run([sys.executable, "-m", "flows.enrich", "--sources", "arxiv,crossref"], cwd=ROOT, capture_output=True, text=True)
+    bad = subprocess.run([sys.executable, "-m", "flows.enrich", "--sources", "arxiv,crossref"], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown source(s) crossref" in bad.stderr

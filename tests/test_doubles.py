@@ -20,8 +20,8 @@ except ImportError:  # tests/ imported as a package
     from tests.doubles import (ArxivDouble, Fault, GitHubDouble, OpenReviewDouble, Paper, Repo,  # type: ignore
                                SemanticScholarDouble, World, corpus_id, seed_world, start_doubles)
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SAMPLES = Path(__file__).resolve().parent / "data" / "api-samples"  # copied verbatim from ../shared
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLES = DATA / "api-samples"  # a verbatim copy of the recorded answers, with their source notes
 ATOM = "{http://www.w3.org/2005/Atom}"
 ZERO = Paper(
     title="0", authors=["Quan Thoi Minh Nguyen"], year=2021, arxiv_id="2104.12255",
@@ -378,7 +378,7 @@ def test_github_graphql_aliases_not_found_renames_and_budget(github: GitHubDoubl
 # -- seed world and fixtures ------------------------------------------------------------------
 def test_seed_world_covers_the_seed_catalog() -> None:
     rows = re.findall(r"\|\s*\[([^\]]+)\]\((https://openreview\.net/(?:forum|pdf)\?id=([^)]+))\)",
-                      (SHARED / "seed-catalog.md").read_text())
+                      (DATA / "seed-catalog.md").read_text())
     world = seed_world()
     by_id = {p.openreview_id: p for p in world.papers if p.openreview_id}
     assert len(rows) == 24 and len(world.papers) == 26

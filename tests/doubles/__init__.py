@@ -2,7 +2,7 @@
 built from a World.
 
 Each double is a real HTTP server on 127.0.0.1 answering in the shapes recorded under
-../shared/api-samples; faults are switched per test with `double.inject(Fault....)`.
+tests/data/api-samples (a verbatim copy, with source notes); faults are switched per test with `double.inject(Fault....)`.
 """
 
 from .arxiv_double import ArxivDouble

@@ -1,4 +1,4 @@
-"""The world behind the seed catalog (/work/shared/seed-catalog.md): 24 ICLR 2023 papers on
+"""The world behind the seed catalog (tests/data/seed-catalog.md): 24 ICLR 2023 papers on
 OpenReview API 1 and the two arXiv papers RPTQ and SparseGPT, with their code repositories.
 
 INVENTED FOR TESTS: every abstract, author name, affiliation, TL;DR, citation count, star count,
