@@ -3,7 +3,10 @@ deployment definition, workers, and `prefect deployment run 'enrich-catalog/nigh
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+import requests
 
 from conftest import snapshot
 from local_prefect import LocalPrefect
@@ -36,10 +39,14 @@ def test_nightly_deployment_runs_for_real_against_the_api_doubles(prefect_cli, c
     assert "0 3 * * *" in deployment and "enrich-pool" in deployment
 
 
-def test_sharded_runs_on_two_workers_share_each_apis_pace(prefect_cli, api, catalog, tmp_path):
-    """Two shards as two flow runs on two workers; OpenReview (24 requests on API 1) is paced
-    at 3 s x 0.1 = 0.3 s across both workers by a Prefect global rate limit."""
+@pytest.mark.timeout(600)  # two workers, two flow runs and a server: slow on a loaded machine
+def test_sharded_runs_on_two_workers_run_side_by_side_sharing_each_apis_pace(prefect_cli, api, catalog, tmp_path):
+    """Two shards as two runs of the `shard` deployment on two workers, at the same time;
+    OpenReview (24 requests on API 1) is paced at 3 s x 0.1 = 0.3 s across both workers by a
+    Prefect global rate limit."""
     prefect_cli.env["ENRICH_TIME_SCALE"] = "0.1"
+    prefect_cli.env["PREFECT_WORKER_QUERY_SECONDS"] = "1"  # the second worker sees its run at once
+    prefect_cli("--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "shard")
     intervals = {"arxiv": 3.0, "openreview": 3.0, "semantic_scholar": 1.0, "github": 0.25}
     for source, interval in intervals.items():
         prefect_cli("gcl", "create", f"enrich-{source}", "--limit", "1", "--slot-decay-per-second", str(1 / (interval * 0.1)))
@@ -47,9 +54,9 @@ def test_sharded_runs_on_two_workers_share_each_apis_pace(prefect_cli, api, cata
         prefect_cli.start(name, "worker", "start", "--pool", "enrich-pool", "--name", name, "--limit", "1")
     watchers = [
         prefect_cli.start(
-            f"run-{index}", "deployment", "run", "enrich-catalog/nightly",
+            f"run-{index}", "deployment", "run", "enrich-catalog/shard",
             "--param", f"catalog={catalog}", "--param", f"cache_dir={tmp_path / 'cache'}",
-            "--param", f"shard={index}/2", "--param", "global_rate_limits=true",
+            "--param", f"shard={index}/2",
             "--watch", "--watch-timeout", "240",
         )
         for index in (0, 1)
@@ -64,3 +71,12 @@ def test_sharded_runs_on_two_workers_share_each_apis_pace(prefect_cli, api, cata
     assert len(arrivals) == 24
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
     assert min(gaps) >= 0.3 * 0.8, gaps  # never faster than the shared pace (20% timer slack)
+    api_url = prefect_cli.env["PREFECT_API_URL"]
+    deployment = requests.get(f"{api_url}/deployments/name/enrich-catalog/shard", timeout=30).json()
+    runs = requests.post(
+        f"{api_url}/flow_runs/filter", json={"flow_runs": {"deployment_id": {"any_": [deployment["id"]]}}}, timeout=30
+    ).json()
+    assert [run["state_type"] for run in runs] == ["COMPLETED", "COMPLETED"]
+    starts = [datetime.fromisoformat(run["start_time"]) for run in runs]
+    ends = [datetime.fromisoformat(run["end_time"]) for run in runs]
+    assert max(starts) < min(ends), (starts, ends)  # side by side: each started before the other ended

@@ -1,0 +1,73 @@
+"""What `--commit` / `--push` do around a run: check before it that the run may write, then
+make the one commit of what it wrote and push it. Callers: the enrich and render commands."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from enrich import catalog as catalog_io
+from enrich import publish
+from enrich.publish import Git
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Publishing:
+    """A run that will commit (and maybe push) in the working tree `git`."""
+
+    git: Git
+    push: bool
+    catalog: Path
+    shard: tuple[int, int] | None = None
+    lines: list[str] = field(default_factory=list)  # what publishing did, for the run's summary
+
+    @property
+    def shard_text(self) -> str:
+        return f"{self.shard[0]}/{self.shard[1]}" if self.shard else ""
+
+
+def prepare(
+    catalog: Path,
+    folders: Iterable[Path],
+    push: bool,
+    shard: tuple[int, int] | None = None,
+    environ: Mapping[str, str] | None = None,
+    token: str | None = None,
+) -> Publishing:
+    """Before anything is written: the catalog is in a git working tree, the branch has an
+    upstream when pushing, and `folders` hold no uncommitted work the run could write over
+    (a shard: none of its own files). Raises publish.PublishError (exit_code 2 or 1)."""
+    git = Git.of(catalog, environ, token)
+    if push:
+        publish.upstream(git)
+    top = Path(os.path.realpath(catalog))
+
+    def owned(relative: str) -> bool:
+        path = Path(os.path.realpath(git.root / relative))
+        if shard is None or not path.is_relative_to(top) or path.suffix != catalog_io.SUFFIX:
+            return True
+        return catalog_io.in_shard(top, path, shard)
+
+    publish.require_clean(git, [catalog, *folders], owned)
+    return Publishing(git, push, catalog, shard)
+
+
+def finish(publishing: Publishing, written: Iterable[Path | str], changes: Mapping[str, list[str]], change_log: str = "") -> list[str]:
+    """Commit exactly `written` (no commit when nothing changed), then push when asked.
+    Returns the summary lines; raises publish.PublishError (PushConflict: exit 1)."""
+    git = publishing.git
+    subject, body = publish.commit_message(changes, publishing.shard_text, change_log)
+    with git.locked():
+        commit = publish.commit(git, written, subject, body)
+        lines = [f"committed {commit[:12]} in {git.root}: {subject}" if commit else "nothing changed: no commit"]
+        log.info("%s", lines[0])
+        if publishing.push:
+            lines.append(publish.push(git))
+            log.info("%s", lines[-1])
+    publishing.lines.extend(lines)
+    return lines
