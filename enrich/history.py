@@ -10,10 +10,18 @@ citations, stars; an empty field is unknown). A line is written for a paper only
 its counts differs from its latest point, at most one per paper per day: a later change the
 same day replaces that day's line. Lines are appended (one write, fsync); a killed append can
 only leave a last line without its newline, which readers ignore and the next append
-removes. Replacing a same-day line rewrites that month's file atomically."""
+removes. Replacing a same-day line rewrites that month's file atomically.
+
+When a month is over (the first append of a later month), its file is gzipped
+(`counts-YYYY-MM.tsv.gz`, deterministic bytes) and the plain file removed: a year of nightly
+points at 20,000 papers would otherwise pass 20 MB. Only the current month is ever appended
+to, so diffs stay line by line where they happen. If both forms of a month exist (a run
+killed between the two steps), the plain file is the one read, and the next run compacts
+again."""
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 import re
@@ -30,7 +38,7 @@ from enrich.views.model import Series
 log = logging.getLogger(__name__)
 
 HEADER = "# day\tpaper\tcitations\tinfluential_citations\tstars\n"
-_MONTH_FILE = re.compile(r"^counts-(\d{4})-(\d{2})\.tsv$")
+_MONTH_FILE = re.compile(r"^counts-(\d{4}-\d{2})\.tsv(\.gz)?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 LOCK_NAME = ".history.lock"
 
@@ -85,17 +93,48 @@ def _line(day: str, key: str, counts: Counts) -> str:
 
 
 def month_files(folder: Path) -> list[Path]:
+    """Each month's file, oldest first: the plain one when both forms exist."""
     if not folder.is_dir():
         return []
-    return sorted(path for path in folder.iterdir() if _MONTH_FILE.match(path.name))
+    by_month: dict[str, Path] = {}
+    for path in folder.iterdir():
+        match = _MONTH_FILE.match(path.name)
+        if match and (match.group(1) not in by_month or not match.group(2)):
+            by_month[match.group(1)] = path
+    return [by_month[month] for month in sorted(by_month)]
+
+
+def _text(path: Path) -> str:
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError):
+            log.warning("%s: not a readable gzip file, ignored", path)
+            return ""
+    return data.decode("utf-8", errors="replace")
+
+
+def compact(folder: Path, current_month: str) -> list[Path]:
+    """Gzip every plain month file older than `current_month` (YYYY-MM); returns the files written."""
+    written = []
+    for path in sorted(folder.glob("counts-*.tsv")):
+        match = _MONTH_FILE.match(path.name)
+        if not match or match.group(1) >= current_month:
+            continue
+        packed = path.with_name(path.name + ".gz")
+        write_atomic(packed, gzip.compress(path.read_bytes(), compresslevel=9, mtime=0))
+        path.unlink()
+        sync_folder(folder)
+        written.append(packed)
+    return written
 
 
 def read_points(folder: Path) -> Iterable[tuple[str, str, Counts]]:
     """Every complete line, oldest file first: (day, key, counts). Malformed lines are skipped
     (logged); a last line without its newline (a killed append) is ignored."""
     for path in month_files(folder):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        lines = text.split("\n")
+        lines = _text(path).split("\n")
         for number, line in enumerate(lines[:-1], 1):  # lines[-1]: "" or an unfinished line
             if not line or line.startswith("#"):
                 continue
@@ -134,6 +173,7 @@ def append_counts(folder: Path, day: str, seen: Mapping[str, Counts]) -> list[Pa
     target = folder / f"counts-{day[:7]}.tsv"
     with FileLock(str(folder / LOCK_NAME)):
         remove_leftovers(folder, target.name)
+        written = compact(folder, day[:7])
         before, today = _latest(folder, day)
         new_lines: dict[str, str] = {}
         dropped: set[str] = set()
@@ -145,12 +185,12 @@ def append_counts(folder: Path, day: str, seen: Mapping[str, Counts]) -> list[Pa
                 new_lines[key] = _line(day, key, counts)
         replaced = dropped | (new_lines.keys() & today.keys())
         if not new_lines and not dropped:
-            return []
+            return written
         if replaced:
             _rewrite(target, day, replaced, new_lines)
         else:
             _append(target, new_lines.values())
-    return [target]
+    return written + [target]
 
 
 def _latest(folder: Path, day: str) -> tuple[dict[str, Counts], dict[str, Counts]]:

@@ -33,6 +33,7 @@ class RunOptions:
     refresh: bool = False
     dry_run: bool = False
     shard: tuple[int, int] | None = None  # (K, N): only files in shard K of N
+    history: Path | None = None  # where the run records counts and CHANGES.md; None: not at all
 
 
 def source_queries(entries: list[Entry], source: str) -> dict[str, list[Query]]:

@@ -38,6 +38,8 @@ class Report:
     started: float = 0.0
     finished: float = 0.0
     dry_run: bool = False
+    history_written: list[str] = field(default_factory=list)  # history files this run appended to
+    changelog: str = ""  # this run's CHANGES.md section ("" when nothing changed)
 
     def attention(self) -> list[str]:
         """Everything a curator must act on (non-empty means exit 1)."""
@@ -77,6 +79,7 @@ class Report:
         lines += [f"  skipped ({why}): {path}" for path, why in self.skipped_files]
         lines += [f"  removed leftover temporary file {path}" for path in self.removed_temporaries]
         lines += [f"  {problem}" for problem in self.source_problems]
+        lines += [f"  history: {path}" for path in self.history_written]
         attention = self.attention()
         if attention:
             lines.append(f"needs attention ({len(attention)}):")
@@ -122,6 +125,8 @@ class Report:
         remarks += [_md(problem) for problem in self.source_problems]
         if remarks:
             out += ["", "## Notes", ""] + [f"- {remark}" for remark in remarks]
+        if self.changelog:  # the section this run added to CHANGES.md
+            out += ["", self.changelog.rstrip("\n").replace("## ", "## Change log, ", 1)]
         return "\n".join(out) + "\n"
 
 

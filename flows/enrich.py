@@ -27,6 +27,8 @@ from prefect.utilities.annotations import quote  # noqa: E402
 from enrich import catalog as catalog_io  # noqa: E402
 from enrich import pipeline  # noqa: E402
 from enrich.cache import Cache  # noqa: E402
+from enrich.changelog import record_run  # noqa: E402
+from enrich.history import default_folder  # noqa: E402
 from enrich.errors import UsageError  # noqa: E402
 from enrich.lock import Busy, run_lock  # noqa: E402
 from enrich.report import Report  # noqa: E402
@@ -110,6 +112,29 @@ def merge_and_write(entries, results, wanted, today: str, options: pipeline.RunO
     pipeline.report_sources(report, entries, results, wanted)
 
 
+@task(name="record-history", cache_policy=NO_CACHE)
+def record_history(entries, options: pipeline.RunOptions, report: Report, now: float) -> None:
+    """Counts into the history, the run's section into CHANGES.md (beside the catalog)."""
+    try:
+        recorded = record_run(options.catalog, options.history, entries, report, now)
+    except OSError as error:  # the catalog is written; say what could not be recorded, no traceback
+        report.file_errors.append(f"{options.history}: history not recorded: {error.strerror or error} (check the folder is writable)")
+        return
+    report.history_written = [str(path) for path in recorded.written]
+    report.changelog = recorded.section
+
+
+def render_views(catalog: str, history: str) -> str | None:
+    """The render-catalog flow as a subflow: README.md, lists/ and site/ beside the catalog
+    folder (the project root for `meta`). Its failure message, or None."""
+    from flows.render import render_catalog
+
+    root = Path(catalog).resolve().parent
+    state = render_catalog(catalog=catalog, readme=str(root / "README.md"), lists=str(root / "lists"),
+                           site=str(root / "site"), history=history, return_state=True)
+    return None if state.is_completed() else (state.message or "render failed")
+
+
 @flow(name="enrich-catalog")
 def enrich_catalog(
     catalog: str = "meta",
@@ -120,14 +145,19 @@ def enrich_catalog(
     dry_run: bool = False,
     shard: str = "",
     global_rate_limits: bool = False,
+    history: str = "",
+    render: bool = False,
 ):
     """Enrich every entry of a catalog folder (or shard "K/N" of it) from the chosen sources.
     With global_rate_limits, each API's pace is shared with other workers through the Prefect
-    global concurrency limits enrich-<source>. Returns the run's Report."""
+    global concurrency limits enrich-<source>. Counts go to the history (default
+    <catalog>/../history) unless dry_run or offline; with render, the views are rendered after
+    enriching (render-catalog). Returns the run's Report."""
     logger = get_run_logger()
     options = pipeline.RunOptions(
         Path(catalog), Path(cache_dir), parse_sources(sources), offline=offline, refresh=refresh, dry_run=dry_run,
         shard=catalog_io.parse_shard(shard) if shard else None,
+        history=None if dry_run or offline else Path(history) if history else default_folder(Path(catalog)),
     )
     if not options.catalog.is_dir():
         return Failed(message=f"no such catalog folder: {catalog}")
@@ -155,6 +185,9 @@ def enrich_catalog(
     create_markdown_artifact(
         key=REPORT_ARTIFACT, markdown=report.markdown(ARTIFACT_CHANGES), description="What the last enrichment run did"
     )
+    not_rendered = render_views(catalog, history) if render and not dry_run else None
+    if not_rendered:
+        attention.append(f"views not rendered: {not_rendered}")
     if attention:
         return Failed(message=f"{len(attention)} item(s) need attention: " + "; ".join(attention[:5]))
     return Completed(message=f"catalog enriched: {len(report.enriched)} changed, {report.unchanged} unchanged")
@@ -183,6 +216,8 @@ def fetch_and_write(entries, options, settings: Settings, report: Report, shared
     }
     results = {source: future.result() for source, future in futures.items()}
     merge_and_write(quote(entries), quote(results), quote(wanted), pipeline.today_utc(now), options, quote(report))
+    if options.history is not None:
+        record_history(quote(entries), options, quote(report), now)
 
 
 def parse_sources(text: str) -> tuple[str, ...]:
@@ -205,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--offline", action="store_true", help="use the cache alone; ask no API")
     parser.add_argument("--refresh", action="store_true", help="ask every API again, even for cached answers")
     parser.add_argument("--dry-run", action="store_true", help="print a unified diff per file that would change; write nothing")
+    parser.add_argument("--history", default="", metavar="DIR",
+                        help="count history and CHANGES.md (default: history beside the catalog folder); not written on --dry-run/--offline")
     parser.add_argument("--shard", default="", metavar="K/N", help="only the files in shard K of N (0 <= K < N), by a hash of their path")
     return parser
 
@@ -236,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         refresh=args.refresh,
         dry_run=args.dry_run,
         shard=args.shard,
+        history=args.history,
         return_state=True,
     )
     report = REPORTS.pop(str(state.state_details.flow_run_id), None)

@@ -24,6 +24,7 @@ def prefect_cli(api, tmp_path):
 
 
 def test_nightly_deployment_runs_for_real_against_the_api_doubles(prefect_cli, catalog, tmp_path):
+    (tmp_path / "README.md").write_text("# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n", encoding="utf-8")
     prefect_cli.start("worker", "worker", "start", "--pool", "enrich-pool")
     run = prefect_cli(
         "deployment", "run", "enrich-catalog/nightly",
@@ -35,6 +36,10 @@ def test_nightly_deployment_runs_for_real_against_the_api_doubles(prefect_cli, c
     enriched = snapshot(catalog)
     assert all(b"enrichment {" in data for data in enriched.values())
     assert b'arxiv_id: "2301.00774"' in enriched["sparsegpt.prototxt"]
+    # then the views, rendered beside the catalog from the enriched entries and the new history
+    assert "| [SparseGPT](meta/sparsegpt.prototxt) |" in (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert (tmp_path / "site" / "index.html").exists() and (tmp_path / "lists" / "venue.md").exists()
+    assert '"history":{"citations":[["' in (tmp_path / "site" / "papers.json").read_text(encoding="utf-8")
     deployment = prefect_cli("deployment", "inspect", "enrich-catalog/nightly").stdout
     assert "0 3 * * *" in deployment and "enrich-pool" in deployment
 
