@@ -95,3 +95,10 @@ def test_an_unwritable_history_folder_is_named_and_the_catalog_still_enriched(ap
     assert f"{blocker}: history not recorded" in outcome.out
     assert "Traceback" not in outcome.out + outcome.err
     assert b"enrichment {" in (catalog / "sparsegpt.prototxt").read_bytes()
+
+
+def test_the_run_report_artifact_ends_with_the_changes_section():
+    from enrich.report import Report
+
+    markdown = Report(changelog="## 2026-11-26 03:00 UTC\n\n1 entries changed.\n").markdown()
+    assert markdown.endswith("## Change log, 2026-11-26 03:00 UTC\n\n1 entries changed.\n")

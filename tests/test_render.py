@@ -146,3 +146,17 @@ def test_unknown_counts_are_null_not_zero(project):
     assert undated["citations"] is None and undated["repo"] is None and undated["year"] is None
     tyr = next(paper for paper in document["papers"] if paper["id"] == "Týr-the-Pruner")
     assert tyr["citations"] == 0  # a real zero stays 0
+
+
+def test_render_catalog_flow_renders_and_fails_with_the_reason(prefect_server, project):
+    from flows.render import render_catalog
+
+    paths = {"catalog": str(project / "meta"), "readme": str(project / "README.md"),
+             "lists": str(project / "lists"), "site": str(project / "site")}
+    state = render_catalog(**paths, return_state=True)
+    assert state.is_completed(), state.message
+    assert (project / "site" / "papers.json").read_bytes() == (EXPECTED / "site" / "papers.json").read_bytes()
+    assert render_catalog(**paths, check=True, return_state=True).is_completed()
+    (project / "README.md").write_text("no markers\n", encoding="utf-8")
+    failed = render_catalog(**paths, return_state=True)
+    assert failed.is_failed() and "add the two lines" in failed.message

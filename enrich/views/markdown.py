@@ -150,9 +150,10 @@ def year_groups(papers: Iterable[Paper], links: Links) -> list[Group]:
 
 def readme_region(papers: list[Paper], links: Links, page_link: str | None) -> str:
     """What goes between the markers (the markers excluded), newline-terminated."""
+    days = [day for paper in papers for day in (paper.citations_changed, paper.repo and paper.repo.stars_changed) if day]
     return _templates().get_template("readme_region.md.j2").render(
         total=len(papers), groups=year_groups(papers, links), head=_table_head(), page_link=page_link,
-        archived=ARCHIVED_MARK, dead=DEAD_MARK,
+        archived=ARCHIVED_MARK, dead=DEAD_MARK, newest_change=max(days) if days else None,
     )
 
 
