@@ -142,7 +142,8 @@ def read_points(folder: Path) -> Iterable[tuple[str, str, Counts]]:
             try:
                 if len(parts) != 5 or not _DAY.match(parts[0]):
                     raise ValueError(line)
-                yield parts[0], _unescape(parts[1]), Counts(_number(parts[2]), _number(parts[3]), _number(parts[4]))
+                key = _unescape(parts[1]) if "\\" in parts[1] else parts[1]
+                yield parts[0], key, Counts(_number(parts[2]), _number(parts[3]), _number(parts[4]))
             except ValueError:
                 log.warning("%s:%d: not a history line, ignored", path, number)
 

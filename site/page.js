@@ -67,7 +67,7 @@
     { key: "year", label: "Year", cls: "col-year", num: true, value: function (r) { return r.p.year; } },
     { key: "keywords", label: "Keywords", cls: "col-keywords" },
     { key: "citations", label: "Citations", cls: "col-num", num: true, value: function (r) { return r.p.citations; } },
-    { key: "stars", label: "Stars", cls: "col-num", num: true, value: function (r) { return r.stars; } },
+    { key: "stars", label: "Stars", cls: "col-stars", num: true, value: function (r) { return r.stars; } },
     { key: "c30", label: "Cit. 30 d", cls: "col-num", num: true, value: function (r) { return r.c30; } },
     { key: "c90", label: "Cit. 90 d", cls: "col-num", num: true, value: function (r) { return r.c90; } },
     { key: "s30", label: "Stars 30 d", cls: "col-num", num: true, value: function (r) { return r.s30; } },
@@ -152,7 +152,7 @@
     var t0 = Date.parse(series[0][0]), t1 = Math.max(asOfTime, Date.parse(series[series.length - 1][0]));
     var lo = Infinity, hi = -Infinity;
     series.forEach(function (s) { lo = Math.min(lo, s[1]); hi = Math.max(hi, s[1]); });
-    var x = function (d) { return t1 === t0 ? w : ((Date.parse(d) - t0) / (t1 - t0)) * (w - 2) + 1; };
+    var x = function (d) { return t1 === t0 ? 1 : ((Date.parse(d) - t0) / (t1 - t0)) * (w - 2) + 1; };
     var y = function (v) { return hi === lo ? h / 2 : h - 1 - ((v - lo) / (hi - lo)) * (h - 2); };
     var pts = [], prev = null;
     series.forEach(function (s) { if (prev !== null) pts.push(x(s[0]).toFixed(1) + "," + y(prev).toFixed(1)); pts.push(x(s[0]).toFixed(1) + "," + y(s[1]).toFixed(1)); prev = s[1]; });

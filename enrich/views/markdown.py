@@ -213,16 +213,25 @@ LISTS: dict[str, tuple[str, str, Callable[[Paper], Iterable[str]], Callable[[str
 }
 
 
-def grouped_list(kind: str, papers: list[Paper], links: Links, catalog_label: str) -> str:
-    """One grouped list (a key of LISTS): a table of contents, then a table per group."""
+def grouped_list(kind: str, papers: list[Paper], links: Links, catalog_label: str,
+                 rows: dict[str, str] | None = None) -> str:
+    """One grouped list (a key of LISTS): a table of contents, then a table per group.
+    `rows` (path -> row for these links) lets several lists share rows already made."""
     title, plural, names_of, order = LISTS[kind]
+    rows = {} if rows is None else rows
+
+    def row_of(paper: Paper) -> str:
+        if paper.path not in rows:
+            rows[paper.path] = row(paper, links)
+        return rows[paper.path]
+
     members: dict[str, list[Paper]] = {}
     for paper in sorted(papers, key=reading_order):
         for name in names_of(paper):
             members.setdefault(name, []).append(paper)
     taken: set[str] = set()
     groups = [
-        Group(name, slug(name, taken), tuple(row(paper, links) for paper in members[name]))
+        Group(name, slug(name, taken), tuple(row_of(paper) for paper in members[name]))
         for name in sorted(members, key=order)
     ]
     return _templates().get_template("grouped_list.md.j2").render(
