@@ -145,9 +145,12 @@ def apply_entries(
     today: str,
     dry_run: bool,
     report: Report,
+    cache_dir: Path | None = None,
 ) -> None:
-    """Merge each entry, write the files that change (or print their diff), and fill the report."""
+    """Merge each entry, write the files that change (or print their diff), and fill the report.
+    With `cache_dir`, the parse of each file written is kept for the next run (catalog.remember_written)."""
     changed: list[tuple[str, bytes, list[str]]] = []
+    parses: dict[str, object] = {}
     for entry in entries:
         merged = merge(entry.info, findings_for(entry, results, wanted), today)
         for source, found_title in merged.mismatches:
@@ -156,11 +159,14 @@ def apply_entries(
             report.unchanged += 1
         else:
             changed.append((entry.path, catalog_io.render(merged.info), merged.changes))
+            parses[entry.path] = merged.info
     if dry_run:
         report.diffs += [_diff(path, content) for path, content, _ in changed]
         errors = {}
     else:
         errors = catalog_io.write_entries([(path, content) for path, content, _ in changed])
+        if cache_dir is not None:
+            catalog_io.remember_written(cache_dir, [(content, parses[path]) for path, content, _ in changed if path not in errors])
     report.file_errors += [str(error) for error in errors.values()]
     for path, _, changes in changed:
         if path not in errors:
@@ -214,7 +220,7 @@ def report_sources(
 
 
 def read(options: RunOptions, report: Report) -> list[Entry]:
-    found = catalog_io.read_catalog(options.catalog, options.shard)
+    found = catalog_io.read_catalog(options.catalog, options.shard, options.cache_dir)
     report.papers_read = len(found.entries)
     report.skipped_files = found.skipped
     report.removed_temporaries = found.removed_temporaries

@@ -108,7 +108,7 @@ def fetch_source(source: str, wanted, settings: Settings, options: pipeline.RunO
 
 @task(name="merge-and-write", cache_policy=NO_CACHE)
 def merge_and_write(entries, results, wanted, today: str, options: pipeline.RunOptions, report: Report):
-    pipeline.apply_entries(entries, results, wanted, today, options.dry_run, report)
+    pipeline.apply_entries(entries, results, wanted, today, options.dry_run, report, options.cache_dir)
     pipeline.report_sources(report, entries, results, wanted)
 
 
