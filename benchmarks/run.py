@@ -40,6 +40,8 @@ from pathlib import Path
 
 import psutil
 
+from benchmarks import nightly as nightly_scenario
+from benchmarks.prefect_server import PrefectServer
 from benchmarks.catalog_gen import Needs, floor_requests, generate_world, write_catalog
 from benchmarks.simulator import (
     GITHUB_BUDGET,
@@ -78,11 +80,12 @@ class Measured:
     simulator: dict = field(default_factory=dict)  # per API: requests, rejected (429), per kind
     log: str = ""
     warnings: list[str] = field(default_factory=list)  # WARNING/ERROR lines of the command's log
+    load: list[float] = field(default_factory=list)  # the machine's 1-minute load average at start and end
 
 
 def run_measured(label: str, argv: list[str], env: dict[str, str], log_path: Path, timeout: float) -> Measured:
     """Run argv, sampling the RSS of its process tree; wall, CPU and max RSS from wait4."""
-    result = Measured(label, log=str(log_path))
+    result = Measured(label, log=str(log_path), load=[os.getloadavg()[0]])
     with open(log_path, "wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -125,6 +128,7 @@ def run_measured(label: str, argv: list[str], env: dict[str, str], log_path: Pat
         sampler.join()
         process.returncode = os.waitstatus_to_exitcode(status)
     result.exit_code = process.returncode
+    result.load.append(os.getloadavg()[0])
     result.cpu = usage.ru_utime + usage.ru_stime
     result.maxrss_mb = usage.ru_maxrss / 1024  # Linux: kB
     result.tree_rss_mb = peak[0] / 2**20
@@ -145,6 +149,9 @@ def floor_seconds(needs: Needs, factor: float) -> dict[str, float]:
     return {api: count * FLOOR_PACE[api] / factor for api, count in floor_requests(needs).items()}
 
 
+PREFECT_API_URL = ""  # --prefect-server: the URL of the server the benchmark started; "" = Prefect's temporary server
+
+
 def command_env(simulator: Simulator, prefect_home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GITHUB_", "SEMANTIC_SCHOLAR_",
                                                                      "OPENREVIEW_", "ARXIV_", "ENRICH_"))}
@@ -154,6 +161,8 @@ def command_env(simulator: Simulator, prefect_home: Path) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no internet here: don't let it try
         "PYTHONPATH": str(ROOT),
     })
+    if PREFECT_API_URL:
+        env["PREFECT_API_URL"] = PREFECT_API_URL
     return env
 
 
@@ -234,7 +243,7 @@ def _busy_threads(threads: dict[str, list[str]]) -> str:
 
 
 def bench_size(n: int, factor: float, work: Path, prefect_home: Path, naive: bool, profile: bool,
-               probe: bool = False) -> dict:
+               probe: bool = False, nightly: bool = True) -> dict:
     generated = generate_world(n)
     floors = floor_seconds(generated.needs, factor)
     minimum = floor_requests(generated.needs)
@@ -262,6 +271,9 @@ def bench_size(n: int, factor: float, work: Path, prefect_home: Path, naive: boo
             out["runs"][label] = asdict(measured)
             print(f"[{n}] {label}: {measured.wall:.1f} s wall, {measured.cpu:.1f} s CPU, "
                   f"{measured.tree_rss_mb:.0f} MB, exit {measured.exit_code}", flush=True)
+        if nightly:  # a day later, on the catalog and cache the cold run left (the warm run changed nothing)
+            out["nightly"] = nightly_scenario.run_nightly(n, generated, simulator, catalog, cache, env, work, timeout,
+                                                          run_measured, enrich_argv(catalog, cache))
         if naive:
             naive_catalog = work / f"catalog-{n}-naive"
             shutil.rmtree(naive_catalog, ignore_errors=True)
@@ -320,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="433,5000,20000", help="comma-separated catalog sizes (default 433,5000,20000)")
     parser.add_argument("--factor", type=float, default=10.0, help="time compression for every API (default 10)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive enricher at 433")
+    parser.add_argument("--no-nightly", action="store_true", help="skip the nightly scenario (benchmarks/nightly.py)")
+    parser.add_argument("--prefect-server", action="store_true",
+                        help="start one Prefect server and run every command against it (PREFECT_API_URL) instead of "
+                        "Prefect's temporary server per command")
     parser.add_argument("--profile", action="store_true", help="also profile each run with pyinstrument (benchmarks/profiles/)")
     parser.add_argument("--profiler", choices=("pyinstrument", "py-spy", "py-spy-gil"), default="pyinstrument",
                         help="for --profile: pyinstrument (main thread, text), py-spy (all threads, collapsed stacks) "
@@ -346,13 +362,20 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     prefect_home = work / "prefect-home"
     data = {"factor": args.factor, "machine": machine(), "sizes": {}}
+    server = None
     try:
+        if args.prefect_server:
+            global PREFECT_API_URL
+            server = PrefectServer(work).__enter__()
+            PREFECT_API_URL = data["prefect_api_url"] = server.url
         data["startup"] = startup(work, args.factor, prefect_home)
         for n in sizes:
             data["sizes"][str(n)] = bench_size(n, args.factor, work, prefect_home, n == 433 and not args.no_naive,
-                                               args.profile, args.probe)
+                                               args.profile, args.probe, not args.no_nightly)
             Path(args.results).with_suffix(".json").write_text(json.dumps(data, indent=1, default=str))
     finally:
+        if server is not None:
+            server.__exit__()
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
     results = Path(args.results)
@@ -451,6 +474,7 @@ def comparison(data: dict, before: dict) -> list[str]:
             lines.append(f"| {n} | naive enricher wall s / ours | {old['runs'].get('naive', {}).get('wall', 0):.1f} / "
                          f"{cold_b['wall']:.1f} → **{naive['wall']:.1f} / {cold['wall']:.1f}** (ours {naive['wall'] / cold['wall']:.1f}× "
                          f"faster) | – | – |")
+        lines += nightly_scenario.comparison_rows(n, size, old, fixed_a)
     return lines + [""]
 
 
@@ -480,6 +504,9 @@ def render(data: dict, before: dict | None = None) -> str:
         f"(process tree). It is not compressed, so it weighs {factor:g}x more against the floor than it would "
         "against the real APIs.",
         "",
+        *([f"**Every command ran against one already running Prefect server** (`--prefect-server`: "
+           f"`PREFECT_API_URL`), not Prefect's temporary server: the fixed cost above has no server start-up.", ""]
+          if data.get("prefect_api_url") else []),
         *(comparison(data, before) if before and before.get("factor") == factor else []),
         "## Runs",
         "",
@@ -496,6 +523,7 @@ def render(data: dict, before: dict | None = None) -> str:
             done = f"{summary.get('enriched', '?')} / {summary.get('unchanged', '?')}" if summary else "–"
             lines.append(f"| {n} | {run['label']} | {run['wall']:.1f} | {floor:.1f} | {ratio} | {net} | {run['cpu']:.1f} "
                          f"| {run['tree_rss_mb']:.0f} / {run['maxrss_mb']:.0f} | {done} | {run['exit_code']} |")
+    lines += ["", *nightly_scenario.report_section(data)]
     lines += ["", "## Requests per API", "",
               "Accepted requests (the simulator's count) against the batch minimum; 429s the simulator answered "
               "(our pacing too fast), and the retries the pipeline reports.", "",

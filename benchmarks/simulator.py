@@ -249,12 +249,19 @@ class SimSemanticScholar(_Simulated, SemanticScholarDouble):
                 self._rendered[key] = cached
         return dict(cached)  # callers may add matchScore
 
+    def forget_rendered(self) -> None:
+        """Render again from the World (after the nightly scenario moved its counts)."""
+        with self._render_lock:
+            self._rendered.clear()
+
     def too_fast(self, request: Recorded, wait: float) -> Answer:
         fault = Fault.s2_429()
         return Answer(429, fault.body, {"content-type": "application/json"})
 
 
 class SimOpenReview(_Simulated, OpenReviewDouble):
+    clock_offset = 0.0  # seconds the simulated clock is ahead of the real one (Simulator.shift_clock)
+
     def __init__(self, world: World, api: int, gate: Gate, factor: float) -> None:
         self.gate, self.factor = gate, factor
         self._held_papers = [p for p in world.papers if p.openreview_id and p.openreview_api == api]
@@ -273,11 +280,13 @@ class SimOpenReview(_Simulated, OpenReviewDouble):
         return self._numbers[id(paper)]
 
     def too_fast(self, request: Recorded, wait: float) -> Answer:
-        fault = Fault.openreview_429(reset_in=max(wait * self.factor, 0.001))
+        fault = Fault.openreview_429(reset_in=max(wait * self.factor, 0.001) + self.clock_offset)
         return Answer(429, fault.body, {"content-type": "application/json"})
 
 
 class SimGitHub(_Simulated, GitHubDouble):
+    clock_offset = 0.0  # seconds the simulated clock is ahead of the real one (Simulator.shift_clock)
+
     def __init__(self, world: World, gate: Gate, factor: float) -> None:
         self.gate, self.factor = gate, factor
         self._by_name: dict[str, tuple] = {}
@@ -299,7 +308,7 @@ class SimGitHub(_Simulated, GitHubDouble):
             if time.monotonic() - self._window_started >= self._window:
                 self._window_started = time.monotonic()
                 self.rest_remaining, self.graphql_remaining = self.rest_limit, self.graphql_limit
-                self.reset_epoch = int(time.time() + self._window)
+                self.reset_epoch = int(time.time() + self.clock_offset + self._window)
         return super().handle(request)
 
     def _find_by_name(self, name: str):
@@ -380,6 +389,17 @@ class Simulator:
         for slot in merged.values():
             slot["kinds"], slot["rejected_kinds"] = dict(slot["kinds"]), dict(slot["rejected_kinds"])
         return merged
+
+    def shift_clock(self, seconds: float) -> None:
+        """Move the simulated wall clock (the times the APIs announce: GitHub's budget reset,
+        OpenReview's resetTime) `seconds` ahead of the real one, as the command's
+        ENRICH_CLOCK_OFFSET moves its own; pacing and latency (monotonic) are unaffected."""
+        for server in (self.openreview, self.openreview_v1, self.github):
+            delta = seconds - server.clock_offset
+            server.clock_offset = seconds
+            if server is self.github:
+                with server._budget_lock:
+                    server.reset_epoch = int(server.reset_epoch + delta)
 
     def reset_counts(self) -> None:
         for gate in self.gates.values():

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
+from enrich import clock
 from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
 from enrich.settings import Settings
 
@@ -111,7 +112,7 @@ def retry_after_seconds(response: requests.Response) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return max(0.0, when.timestamp() - clock.now())
 
 
 def expect_json(response: requests.Response) -> None:

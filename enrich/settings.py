@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from enrich import clock
 from enrich.errors import UsageError
 
 USER_AGENT = "paper-catalog-enrich/0.1 (+https://github.com/; metadata enrichment for curated paper catalogs)"
@@ -28,6 +29,7 @@ class Settings:
     time_scale: float = 1.0
     timeout: float = 30.0
     lock_timeout: float = 600.0  # how long a run waits for another run on the same cache folder
+    clock_offset: float = 0.0  # seconds the run's clock is ahead of the real one (enrich/clock.py)
     user_agent: str = USER_AGENT
 
     @classmethod
@@ -63,6 +65,7 @@ class Settings:
             time_scale=number("ENRICH_TIME_SCALE", 1.0),
             timeout=number("ENRICH_HTTP_TIMEOUT", 30.0) or 30.0,
             lock_timeout=number("ENRICH_LOCK_TIMEOUT", 600.0),
+            clock_offset=clock.offset(env),
         )
 
     def secrets(self) -> list[str]:

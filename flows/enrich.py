@@ -195,7 +195,7 @@ def enrich_catalog(
 
 def run_pipeline(options: pipeline.RunOptions, settings: Settings, report: Report, shared_pacing: bool = False) -> None:
     """read -> fetch (sources in parallel, each in its batches) -> merge and write."""
-    now = time.time()
+    now = time.time() + settings.clock_offset
     Cache(options.cache_dir).close()  # create it once, before the fetch tasks open it together
     entries = read_catalog(options, quote(report))
     # The catalog's objects live for the whole run: keep the cyclic GC from re-walking them

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 
 import requests
 
+from enrich import clock
 from enrich.errors import SourceError, SourceUnavailable, TransientAnswer
 from enrich.http import HttpClient, Policy, expect_json, retry_after_seconds
 from enrich.ids import openreview_id_from_url
@@ -52,7 +53,7 @@ def _reset_in(response: requests.Response) -> float | None:
         when = datetime.fromisoformat(str(reset).replace("Z", "+00:00"))
     except ValueError:
         return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return max(0.0, when.timestamp() - clock.now())
 
 
 def _json(response: requests.Response) -> dict:

@@ -1,0 +1,48 @@
+"""ENRICH_CLOCK_OFFSET: the run's clock a day later expires counts, not ids, and dates what moved."""
+
+from __future__ import annotations
+
+import time
+
+from conftest import snapshot
+
+from enrich import clock
+
+DAY_AND_TWO_HOURS = 26 * 3600
+
+
+def test_a_day_later_counts_are_asked_again_and_ids_are_not(api, catalog, run, monkeypatch):
+    assert run(catalog_dir=catalog).code == 0
+    before = snapshot(catalog)
+    api.reset_logs()
+    monkeypatch.setenv(clock.VARIABLE, str(DAY_AND_TWO_HOURS))
+    outcome = run(catalog_dir=catalog)
+    assert outcome.code == 0, outcome.out
+    assert api.semanticscholar.count("POST", "/graph/v1/paper/batch") == 1
+    assert api.arxiv.requests == [] and api.openreview.requests == []
+    assert snapshot(catalog) == before  # nothing moved: nothing written
+    assert "enriched: 0" in outcome.out
+
+
+def test_a_count_that_moved_a_day_later_is_dated_by_the_shifted_clock(api, world, catalog, run, monkeypatch):
+    assert run(catalog_dir=catalog).code == 0
+    before = snapshot(catalog)
+    paper = next(p for p in world.papers if p.arxiv_id and p.s2_id)
+    paper.citation_count += 7
+    monkeypatch.setenv(clock.VARIABLE, str(DAY_AND_TWO_HOURS))
+    outcome = run(catalog_dir=catalog)
+    assert outcome.code == 0, outcome.out
+    after = snapshot(catalog)
+    moved = [name for name in after if after[name] != before[name]]
+    assert len(moved) == 1 and "enriched: 1" in outcome.out
+    shifted_day = time.strftime("%Y-%m-%d", time.gmtime(time.time() + DAY_AND_TWO_HOURS))
+    text = after[moved[0]].decode("utf-8")
+    assert f"citation_count: {paper.citation_count}\n" in text
+    assert f'citation_count_changed: "{shifted_day}"' in text
+
+
+def test_a_clock_offset_that_is_not_a_number_is_a_usage_error(api, catalog, run, monkeypatch, capsys):
+    monkeypatch.setenv(clock.VARIABLE, "tomorrow")
+    outcome = run(catalog_dir=catalog)
+    assert outcome.code == 2
+    assert "ENRICH_CLOCK_OFFSET='tomorrow'" in outcome.err
