@@ -49,18 +49,30 @@ SECRET_BLOCKS = {
     "OPENREVIEW_USERNAME": "openreview-username",
     "OPENREVIEW_PASSWORD": "openreview-password",
 }
+SECRET_PAGE = 200
 
 
-def environment_with_secrets() -> dict[str, str]:
-    """os.environ, with each credential it lacks taken from its Secret block if one exists."""
+def environment_with_secrets(offline: bool = False) -> dict[str, str]:
+    """os.environ, with each credential it lacks taken from its Secret block if one exists.
+    One request lists the Secret blocks (not one per credential); none when offline (no API is asked)."""
     environ = dict(os.environ)
-    for variable, block in SECRET_BLOCKS.items():
-        if environ.get(variable, "").strip():
-            continue
+    missing = {variable: block for variable, block in SECRET_BLOCKS.items() if not environ.get(variable, "").strip()}
+    if offline or not missing:
+        return environ
+    documents = {}
+    with get_client(sync_client=True) as client:
         try:
-            environ[variable] = str(Secret.load(block).get())
-        except ValueError:  # no such block
-            continue
+            while True:  # in pages: the server caps how many it lists at once
+                page = client.read_block_documents_by_type("secret", offset=len(documents), limit=SECRET_PAGE,
+                                                           include_secrets=True)
+                documents.update((document.name, document) for document in page)
+                if len(page) < SECRET_PAGE:
+                    break
+        except ObjectNotFound:  # no Secret block type on this server: no blocks either
+            return environ
+    for variable, block in missing.items():
+        if block in documents:
+            environ[variable] = str(Secret(**documents[block].data).get())
     return environ
 
 
@@ -165,7 +177,7 @@ def enrich_catalog(
         missing = missing_rate_limits(options.sources)
         if missing:
             return Failed(message="global rate limits missing: " + ", ".join(missing) + " (see README, Scaling out)")
-    settings = Settings.from_env(environment_with_secrets())
+    settings = Settings.from_env(environment_with_secrets(offline))
     report = Report(started=time.time(), dry_run=dry_run)
     try:
         with run_lock(options.cache_dir, settings.lock_timeout, options.shard):
