@@ -159,6 +159,9 @@ def command_env(simulator: Simulator, prefect_home: Path) -> dict[str, str]:
     env.update({
         "PREFECT_HOME": str(prefect_home),  # a private ephemeral server database for the benchmark
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no internet here: don't let it try
+        # On a shared, loaded machine the temporary server can take longer than Prefect's default 20 s to
+        # answer; the run would then fail before it starts. Waiting longer changes no measurement of a run that works.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "PYTHONPATH": str(ROOT),
     })
     if PREFECT_API_URL:
