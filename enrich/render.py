@@ -113,9 +113,9 @@ def outputs(options: RenderOptions, papers: list[Paper]) -> dict[Path, bytes]:
     for kind in markdown.LISTS:
         text = markdown.grouped_list(kind, papers, list_links, catalog_label, list_rows)
         files[options.lists / f"{kind}.md"] = text.encode("utf-8")
-    document = papers_json.papers_json(papers)
-    files[options.site / "papers.json"] = document.encode("utf-8")
-    files[options.site / "papers.js"] = papers_json.page_data(document).encode("utf-8")
+    objects = [papers_json.paper_json(paper) for paper in papers]
+    files[options.site / "papers.json"] = papers_json.document_text(objects).encode("utf-8")
+    files[options.site / "papers.js"] = papers_json.page_data(objects).encode("utf-8")
     static = resources.files("enrich.views") / "static"
     for name in PAGE_FILES:
         files[options.site / name] = (static / name).read_bytes()

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 from conftest import DATA
 
+from enrich.views.papers_json import page_data
 from flows.render import main
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -85,7 +86,7 @@ def test_filter_sort_abstract_and_shared_hash(page, site):
     page.get_by_role("searchbox", name="Search").fill("sparse")
     page.get_by_role("button", name="Stars", exact=True).click()
     matching = [p for p in everything
-                if "sparse" in " ".join([p["title"], p["abbr"] or "", *p["authors"], p["abstract"] or ""]).lower()]
+                if "sparse" in " ".join([p["title"], *p["authors"], p["abstract"] or ""]).lower()]
     assert matching, "the filter should match some papers"
     assert visible(page) == by_stars(matching)
     assert page.inner_text("#summary").startswith(f"{len(matching)} of {len(everything)} papers")
@@ -134,7 +135,7 @@ def test_only_the_rows_in_view_are_in_the_page(page, tmp_path):
         shutil.copy(Path(__file__).resolve().parent.parent / "enrich" / "views" / "static" / name, site / name)
     template = papers_json_paper()
     many = [dict(template, path=f"p{i:05d}.prototxt", id=f"p{i:05d}", title=f"Paper {i}", citations=i) for i in range(3000)]
-    (site / "papers.js").write_text("window.CATALOG_PAPERS = " + json.dumps({"papers": many}) + ";\n", encoding="utf-8")
+    (site / "papers.js").write_text(page_data(many), encoding="utf-8")
     load(page, site.joinpath("index.html").as_uri())
     drawn = visible(page)
     assert drawn[0] == "p02999.prototxt" and len(drawn) < 60

@@ -48,12 +48,28 @@ def test_papers_json_is_valid_against_its_schema(project):
     assert document["count"] == len(document["papers"]) == 29
 
 
-def test_page_data_script_holds_papers_json(project):
+def test_page_data_script_holds_what_the_page_shows_from_papers_json(project):
+    from datetime import date
+
     render(project)
     script = (project / "site" / "papers.js").read_text(encoding="utf-8")
     prefix = "window.CATALOG_PAPERS = "
     assert script.startswith(prefix) and script.endswith(";\n")
-    assert json.loads(script[len(prefix):-2]) == json.loads((project / "site" / "papers.json").read_text(encoding="utf-8"))
+    data = json.loads(script[len(prefix):-2])
+    document = json.loads((project / "site" / "papers.json").read_text(encoding="utf-8"))
+    epoch = date.fromisoformat(data["epoch"]).toordinal()
+    for row, paper in zip(data["papers"], document["papers"], strict=True):
+        shown = dict(zip(data["fields"], row, strict=True))
+        for name in ("path", "title", "url", "authors", "year", "venue", "keywords", "abstract", "tldr", "citations"):
+            assert shown[name] == paper[name], name
+        assert shown["stars"] == (paper["repo"] or {}).get("stars")
+        for name in ("citations", "stars"):
+            day, count, series = epoch, 0, []
+            flat = shown[f"{name}_history"]
+            for step in range(0, len(flat), 2):
+                day, count = day + flat[step], count + flat[step + 1]
+                series.append([date.fromordinal(day).isoformat(), count])
+            assert series == paper["history"][name]
 
 
 def test_curator_text_around_the_markers_is_kept_byte_for_byte(project):

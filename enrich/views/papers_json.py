@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from enrich.views.model import Paper
@@ -60,14 +61,56 @@ def paper_json(paper: Paper) -> dict[str, Any]:
 
 def papers_json(papers: list[Paper]) -> str:
     """The whole document, one paper per line (a changed paper is a one-line diff), UTF-8 text."""
-    lines = [json.dumps(paper_json(paper), ensure_ascii=False, separators=(",", ":")) for paper in papers]
-    head = json.dumps({"$schema": SCHEMA_ID, "version": FORMAT_VERSION, "count": len(papers)}, ensure_ascii=False)
+    return document_text([paper_json(paper) for paper in papers])
+
+
+def document_text(objects: list[dict[str, Any]]) -> str:
+    lines = [json.dumps(obj, ensure_ascii=False, separators=(",", ":")) for obj in objects]
+    head = json.dumps({"$schema": SCHEMA_ID, "version": FORMAT_VERSION, "count": len(objects)}, ensure_ascii=False)
     body = ",\n".join(lines)
     return head[:-1] + ', "papers": [\n' + body + ("\n" if lines else "") + "]}\n"
 
 
-def page_data(document: str) -> str:
-    """papers.json as a script the page loads with <script src> (browsers refuse fetch() on file://).
-    JSON is valid JavaScript once U+2028/U+2029 are escaped; "</" cannot end a script file."""
-    safe = document.rstrip("\n").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return f"window.{DATA_GLOBAL} = {safe};\n"
+# The page's data: what the page shows, as arrays in this field order (the page reads them by
+# these names), histories as flat [days, count, days, count, …] deltas from `epoch`. A fraction
+# of papers.json's size, so the page loads fast at 20,000 papers.
+PAGE_FIELDS = (
+    "path", "title", "url", "authors", "institutions", "year", "venue", "venue_detail", "keywords", "code_url",
+    "abstract", "tldr", "arxiv_id", "doi", "citations", "citations_changed", "influential_citations",
+    "influential_citations_changed", "repo_url", "stars", "stars_changed", "archived", "dead",
+    "citations_history", "stars_history",
+)
+
+
+def _day_number(day: str) -> int:
+    return date.fromisoformat(day).toordinal()
+
+
+def _flat(series: list[list[Any]], epoch: int) -> list[int]:
+    """[[day, n], …] -> [Δdays, Δn, …]: each pair relative to the one before (the first to epoch, 0)."""
+    flat, last_day, last_count = [], epoch, 0
+    for day, count in series:
+        number = _day_number(day)
+        flat += [number - last_day, count - last_count]
+        last_day, last_count = number, count
+    return flat
+
+
+def page_data(objects: list[dict[str, Any]]) -> str:
+    """The page's data script (window.CATALOG_PAPERS) from papers.json's paper objects.
+    A script, not JSON: browsers refuse fetch() of a local file. JSON is valid JavaScript once
+    U+2028/U+2029 are escaped."""
+    days = [point[0] for obj in objects for name in ("citations", "stars") for point in obj["history"][name]]
+    epoch = _day_number(min(days)) if days else 0
+    rows = []
+    for obj in objects:
+        repo = obj["repo"] or {}
+        values = {**obj, "repo_url": repo.get("url"), "stars": repo.get("stars"), "stars_changed": repo.get("stars_changed"),
+                  "archived": repo.get("archived"), "dead": repo.get("dead"),
+                  "citations_history": _flat(obj["history"]["citations"], epoch),
+                  "stars_history": _flat(obj["history"]["stars"], epoch)}
+        rows.append(json.dumps([values[name] for name in PAGE_FIELDS], ensure_ascii=False, separators=(",", ":")))
+    head = json.dumps({"version": FORMAT_VERSION, "epoch": date.fromordinal(epoch).isoformat() if days else None,
+                       "fields": list(PAGE_FIELDS)}, separators=(",", ":"))
+    text = head[:-1] + ',"papers":[\n' + ",\n".join(rows) + "]}"
+    return f"window.{DATA_GLOBAL} = " + text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + ";\n"
