@@ -1,5 +1,6 @@
 // The catalog page: plain JavaScript, no build step, no network. Data comes from papers.js
-// (window.CATALOG_PAPERS, the same document as papers.json). Only the rows in view are in the
+// (window.CATALOG_PAPERS: papers.json's papers in a compact form, see enrich/views/papers_json.py;
+// a script because browsers refuse fetch() of a local file). Only the rows in view are in the
 // DOM (virtual scrolling), so 20,000 papers stay fast. The filter state lives in the URL hash.
 (function () {
   "use strict";
@@ -28,31 +29,42 @@
   function fmt(n) { return n === null || n === undefined ? "" : String(n); }
   function signed(n) { return n === null || n === undefined ? "" : (n > 0 ? "+" : "") + n; }
 
-  // Growth over a window: the count at the catalog's latest day minus the count on the day the
-  // window starts (the last point on or before it); unknown (null) when the history is shorter.
-  var asOf = null;
-  data.papers.forEach(function (p) {
-    ["citations", "stars"].forEach(function (k) {
-      var s = p.history[k]; if (s.length && (asOf === null || s[s.length - 1][0] > asOf)) asOf = s[s.length - 1][0];
-    });
+  // The data: one array per paper in data.fields' order; histories are flat [days, count, …]
+  // deltas from data.epoch, made absolute here (day numbers: days since 1970-01-01).
+  var F = {}; data.fields.forEach(function (name, i) { F[name] = i; });
+  var epochDay = data.epoch ? Date.parse(data.epoch + "T00:00:00Z") / DAY : 0;
+  function absolute(flat) {
+    var d = epochDay, v = 0;
+    for (var i = 0; i < flat.length; i += 2) { d += flat[i]; v += flat[i + 1]; flat[i] = d; flat[i + 1] = v; }
+    return flat;
+  }
+  function isoDay(dayNumber) { return new Date(dayNumber * DAY).toISOString().slice(0, 10); }
+  var asOf = null;  // the history's newest day: growth windows end there
+  var records = data.papers.map(function (a) {
+    var p = {};
+    data.fields.forEach(function (name, i) { p[name] = a[i]; });
+    p.repo = p.repo_url !== null || p.stars !== null || p.dead ? { url: p.repo_url, stars: p.stars, stars_changed: p.stars_changed, archived: p.archived, dead: p.dead } : null;
+    p.history = { citations: absolute(p.citations_history), stars: absolute(p.stars_history) };
+    [p.history.citations, p.history.stars].forEach(function (s) { if (s.length && (asOf === null || s[s.length - 2] > asOf)) asOf = s[s.length - 2]; });
+    return p;
   });
-  var asOfTime = asOf ? Date.parse(asOf + "T00:00:00Z") : null;
-  function isoDay(t) { return new Date(t).toISOString().slice(0, 10); }
-  function valueAt(series, day) {
+  // Growth over a window: the count on the history's newest day minus the count on the day the
+  // window starts (the last point on or before it); unknown (null) when the history is shorter.
+  function valueAt(flat, day) {
     var v = null;
-    for (var i = 0; i < series.length && series[i][0] <= day; i++) v = series[i][1];
+    for (var i = 0; i < flat.length && flat[i] <= day; i += 2) v = flat[i + 1];
     return v;
   }
-  function growth(series, days) {
-    if (!asOfTime || !series.length) return null;
-    var then = valueAt(series, isoDay(asOfTime - days * DAY));
-    return then === null ? null : series[series.length - 1][1] - then;
+  function growth(flat, days) {
+    if (asOf === null || !flat.length) return null;
+    var then = valueAt(flat, asOf - days);
+    return then === null ? null : flat[flat.length - 1] - then;
   }
 
-  var papers = data.papers.map(function (p, index) {
+  var papers = records.map(function (p, index) {
     return {
       p: p, index: index,
-      text: [p.title, p.abbr || "", p.authors.join(" "), p.abstract || ""].join(" \u0000 ").toLowerCase(),
+      text: [p.title, p.authors.join(" "), p.abstract || ""].join(" \u0000 ").toLowerCase(),
       stars: p.repo ? p.repo.stars : null,
       c30: growth(p.history.citations, 30), c90: growth(p.history.citations, 90),
       s30: growth(p.history.stars, 30), s90: growth(p.history.stars, 90)
@@ -146,20 +158,19 @@
     });
   }
 
-  function spark(series, label) {
-    var w = 80, h = 18;
-    if (!series.length) return el("span", { class: "muted", text: "–", title: "no " + label + " history yet" });
-    var t0 = Date.parse(series[0][0]), t1 = Math.max(asOfTime, Date.parse(series[series.length - 1][0]));
-    var lo = Infinity, hi = -Infinity;
-    series.forEach(function (s) { lo = Math.min(lo, s[1]); hi = Math.max(hi, s[1]); });
-    var x = function (d) { return t1 === t0 ? 1 : ((Date.parse(d) - t0) / (t1 - t0)) * (w - 2) + 1; };
-    var y = function (v) { return hi === lo ? h / 2 : h - 1 - ((v - lo) / (hi - lo)) * (h - 2); };
-    var pts = [], prev = null;
-    series.forEach(function (s) { if (prev !== null) pts.push(x(s[0]).toFixed(1) + "," + y(prev).toFixed(1)); pts.push(x(s[0]).toFixed(1) + "," + y(s[1]).toFixed(1)); prev = s[1]; });
-    pts.push(w - 1 + "," + y(prev).toFixed(1));
+  function spark(flat, label) {
+    var w = 80, h = 18, n = flat.length;
+    if (!n) return el("span", { class: "muted", text: "–", title: "no " + label + " history yet" });
+    var t0 = flat[0], t1 = Math.max(asOf, flat[n - 2]), lo = Infinity, hi = -Infinity, i;
+    for (i = 1; i < n; i += 2) { lo = Math.min(lo, flat[i]); hi = Math.max(hi, flat[i]); }
+    var x = function (d) { return (t1 === t0 ? 1 : ((d - t0) / (t1 - t0)) * (w - 2) + 1).toFixed(1); };
+    var y = function (v) { return (hi === lo ? h / 2 : h - 1 - ((v - lo) / (hi - lo)) * (h - 2)).toFixed(1); };
+    var pts = [];  // a step line: a count holds until the day it changed
+    for (i = 0; i < n; i += 2) { if (i) pts.push(x(flat[i]) + "," + y(flat[i - 1])); pts.push(x(flat[i]) + "," + y(flat[i + 1])); }
+    pts.push((w - 1) + "," + y(flat[n - 1]));
     var ns = "http://www.w3.org/2000/svg";
     var svg = document.createElementNS(ns, "svg");
-    var text = label + ": " + series[0][1] + " on " + series[0][0] + ", " + prev + " on " + series[series.length - 1][0];
+    var text = label + ": " + flat[1] + " on " + isoDay(flat[0]) + ", " + flat[n - 1] + " on " + isoDay(flat[n - 2]);
     svg.setAttribute("width", w); svg.setAttribute("height", h); svg.setAttribute("role", "img"); svg.setAttribute("aria-label", text);
     var title = document.createElementNS(ns, "title"); title.textContent = text; svg.appendChild(title);
     var line = document.createElementNS(ns, "polyline");
@@ -251,7 +262,7 @@
       var key = th.getAttribute("data-key");
       if (NUMERIC[key]) th.setAttribute("aria-sort", key === state.sort ? (state.dir === "asc" ? "ascending" : "descending") : "none");
     });
-    $("summary").textContent = shown.length + " of " + papers.length + " papers" + (asOf ? "; counts and growth as of " + asOf : "") +
+    $("summary").textContent = shown.length + " of " + papers.length + " papers" + (asOf !== null ? "; counts and growth as of " + isoDay(asOf) : "") +
       ". Click a row for its abstract.";
     controlsFromState();
     writeHash();
