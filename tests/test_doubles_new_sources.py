@@ -110,3 +110,9 @@ def test_openalex_with_a_key_refuses_requests_without_it():
         assert works(double, ["10.1145/3065386"]).status_code == 401
         assert works(double, ["10.1145/3065386"], api_key="wrong").status_code == 401
         assert works(double, ["10.1145/3065386"], api_key="oa-key").status_code == 200
+
+
+def test_openalex_select_keeps_only_the_fields_asked_and_refuses_unknown_ones(oa):
+    (work,) = works(oa, ["10.1145/3065386"], select="id,doi,cited_by_count").json()["results"]
+    assert set(work) == {"id", "doi", "cited_by_count"}
+    assert works(oa, ["10.1145/3065386"], select="id,nonsense").status_code == 400

@@ -3,7 +3,7 @@
 As strict as the real API where it matters: at most 100 values in one OR filter, `per_page` at
 most 200 and 25 when not sent (so a client that forgets it loses works), DOIs compared
 case-insensitively with or without the https://doi.org/ prefix, unknown DOIs simply absent from
-`results`. With `api_key` set, requests must carry `api_key=` (the real API, since 2026)."""
+`results`, `select` honoured (an unknown field is a 400). With `api_key` set, requests must carry `api_key=` (the real API, since 2026)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from .world import Paper, World, publication_date, stable_int
 MAX_OR_VALUES = 100
 MAX_PER_PAGE = 200
 DEFAULT_PER_PAGE = 25
+SELECTABLE = frozenset({"id", "doi", "title", "display_name", "publication_year", "publication_date", "ids",
+                        "language", "primary_location", "type", "authorships", "is_retracted", "updated_date",
+                        "cited_by_count"})
 ARXIV_SOURCE = {
     "id": "https://openalex.org/S4306400194", "display_name": "arXiv (Cornell University)", "issn_l": None,
     "issn": None, "is_oa": True, "is_in_doaj": False, "host_organization": "https://openalex.org/I205783295",
@@ -55,6 +58,14 @@ class OpenAlexDouble(DoubleServer):
                  if paper.openalex_indexed and work_doi(paper) in wanted]
         per_page = int(per_page_text)
         results = [self.render(paper) for paper in found[:per_page]]
+        select = [name for name in (request.param("select") or "").split(",") if name]
+        if select:
+            unknown = [name for name in select if name not in SELECTABLE]
+            if unknown:
+                return _error(400, "Invalid query parameters error.",
+                              f"{unknown[0]} is not a valid select field. Valid fields for select are: "
+                              + ", ".join(sorted(SELECTABLE)))
+            results = [{name: work[name] for name in select if name in work} for work in results]
         meta = {"count": len(found), "db_response_time_ms": 17, "page": 1, "per_page": per_page,
                 "groups_count": None}
         return json_answer(200, {"meta": meta, "results": results, "group_by": []})
