@@ -58,8 +58,13 @@ def record_run(catalog: Path, folder: Path, entries: list[Entry], report: Report
     recorded = Recorded(append_counts(folder, day, {key: counts_of(info) for key, info in after.items()}))
     changed = [relative[path] for path in report.enriched if path in relative]
     notes = {relative[path]: remark for path, remark in report.notes if path in relative}
+    suggested: dict[str, list[str]] = {}
+    for path, text in report.suggestions:
+        if path in relative:
+            suggested.setdefault(relative[path], []).append(text)
     link = os.path.relpath(catalog.absolute(), folder.absolute()).replace(os.sep, "/")
-    recorded.section = section(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(now)), before, after, changed, notes, link)
+    recorded.section = section(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(now)), before, after, changed, notes, link,
+                               suggested)
     if recorded.section:
         recorded.written.append(prepend(folder, recorded.section))
     return recorded
@@ -93,12 +98,14 @@ def section(
     changed: list[str],
     notes: Mapping[str, str],
     link: str,
+    suggested: Mapping[str, list[str]] | None = None,
 ) -> str:
-    """The run's CHANGES.md section; "" when the run changed nothing. Pure."""
+    """The run's CHANGES.md section; "" when the run changed nothing. Pure. `suggested`: per
+    entry, what discovery suggests a curator apply (venue updates, code), listed for changed entries."""
     if not changed:
         return ""
     new, authors, renamed, dead, unmatched = [], [], [], [], []
-    citation_gains, star_gains = [], []
+    citation_gains, star_gains, suggestions = [], [], []
     for key in sorted(changed):
         old, now = before[key], after[key]
         name = _title(key, now, link)
@@ -116,6 +123,7 @@ def section(
             renamed.append(f"{name} {old_repo.url} → {new_repo.url}")
         if new_repo.not_found and not old_repo.not_found:
             dead.append(f"{name} ({new_repo.url or now.code.url})")
+        suggestions += [f"{name} {cell_text(text)}" for text in (suggested or {}).get(key, [])]
         if "no confident match" in notes.get(key, ""):
             unmatched.append(f"{name} ({cell_text(notes[key].split(': ', 1)[-1])})")
     lines = [f"## {heading}", "", f"{len(changed)} entries changed.", ""]
@@ -128,6 +136,7 @@ def section(
     lines += _listed("repositories renamed", renamed)
     lines += _listed("repositories dead", dead)
     lines += _listed("without a confident match", unmatched)
+    lines += _listed("suggestions", suggestions)
     return "\n".join(lines) + "\n"
 
 

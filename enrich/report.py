@@ -33,6 +33,7 @@ class Report:
     file_errors: list[str] = field(default_factory=list)
     source_problems: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, paths)
+    suggestions: list[tuple[str, str]] = field(default_factory=list)  # (path, what a curator may apply)
     diffs: list[str] = field(default_factory=list)  # --dry-run: unified diff per file
     sources: dict[str, SourceStats] = field(default_factory=dict)
     started: float = 0.0
@@ -76,6 +77,7 @@ class Report:
         lines += [f"  left for the next run: {path} ({source})" for path, source in self.deferred]
         lines += [f"  note: {path}: {remark}" for path, remark in self.notes]
         lines += [f"  duplicate {key}: {', '.join(paths)}" for key, paths in self.duplicates]
+        lines += [f"  suggestion: {path}: {text}" for path, text in self.suggestions]
         lines += [f"  skipped ({why}): {path}" for path, why in self.skipped_files]
         lines += [f"  removed leftover temporary file {path}" for path in self.removed_temporaries]
         lines += [f"  {problem}" for problem in self.source_problems]
@@ -125,6 +127,9 @@ class Report:
         remarks += [_md(problem) for problem in self.source_problems]
         if remarks:
             out += ["", "## Notes", ""] + [f"- {remark}" for remark in remarks]
+        if self.suggestions:  # discovery: what a curator may apply (--apply-venues, --apply-code) or check
+            shown = self.suggestions[:max_changes] if max_changes is not None else self.suggestions
+            out += ["", "## Suggestions", ""] + [f"- `{path}`: {_md(text)}" for path, text in shown]
         if self.changelog:  # the section this run added to CHANGES.md
             out += ["", self.changelog.rstrip("\n").replace("## ", "## Change log, ", 1)]
         return "\n".join(out) + "\n"

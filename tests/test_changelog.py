@@ -102,3 +102,13 @@ def test_the_run_report_artifact_ends_with_the_changes_section():
 
     markdown = Report(changelog="## 2026-11-26 03:00 UTC\n\n1 entries changed.\n").markdown()
     assert markdown.endswith("## Change log, 2026-11-26 03:00 UTC\n\n1 entries changed.\n")
+
+
+def test_section_lists_what_discovery_suggests_for_changed_entries():
+    before = {"a": info('paper { title: "A" }'), "b": info('paper { title: "B" }')}
+    after = {"a": info('paper { title: "A" } enrichment { venue: "ICLR 2023" }'), "b": info('paper { title: "B" }')}
+    suggested = {"a": ["venue: pub ICLR 2023 (semantic_scholar, openalex agree; --apply-venues applies it)"],
+                 "b": ["code candidate, not confirmed by GitHub: https://github.com/o/b"]}
+    text = section("2026-11-26 03:00 UTC", before, after, ["a"], {}, "../meta", suggested)
+    assert text.splitlines()[-1] == ("- **suggestions** (1): [A](../meta/a.prototxt) venue: pub ICLR 2023 "
+                                     "(semantic\\_scholar, openalex agree; --apply-venues applies it)")
