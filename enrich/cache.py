@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -20,16 +21,10 @@ DAY = 24 * 3600.0
 WEEK = 7 * DAY
 FOUND, NOT_FOUND = "found", "not_found"
 
-# How long an answer stays fresh, per cache namespace: (found, not found); None = forever
-# (only --refresh asks again). Abstracts, authors and ids never change once published;
-# counts (citations, stars) do; a "not found" may become found (new arXiv listing).
-EXPIRY: dict[str, tuple[float | None, float | None]] = {
-    "arxiv": (None, WEEK),
-    "openreview": (None, WEEK),
-    "semantic_scholar": (DAY, DAY),
-    "semantic_scholar_match": (None, None),  # title search: once ever
-    "github": (DAY, DAY),
-}
+# How long an answer stays fresh: (found, not found) in seconds; None = forever (only
+# --refresh asks again). Each source declares one per cache namespace it uses (its
+# `expiry`); a namespace nobody declared is an error, never a silent default.
+Expiry = tuple[float | None, float | None]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -52,12 +47,12 @@ class Answer:
     source: str
     key: str
     status: str
-    payload: dict | None
+    payload: Any
     etag: str | None
     fetched_at: float
 
-    def is_fresh(self, now: float) -> bool:
-        found_age, missing_age = EXPIRY.get(self.source, (DAY, DAY))
+    def is_fresh(self, now: float, expiry: Expiry) -> bool:
+        found_age, missing_age = expiry
         max_age = found_age if self.status == FOUND else missing_age
         return max_age is None or now - self.fetched_at < max_age
 

@@ -8,30 +8,38 @@ found, or points to a different paper leaves the entry's earlier values as they 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
 
 from enrich.match import titles_compatible
-from enrich.records import PaperRecord, RepoRecord
+from enrich.records import RepoRecord
 from enrich.schema import paper_pb2
+from enrich.sources.base import Offer
 
 _AUTHOR_PLACEHOLDER = re.compile(r"^Name\d*$")
 _INSTITUTION_PLACEHOLDER = re.compile(r"^inst\d*$")
 _ABBR_RE = re.compile(r"^\s*([^\s:]{2,24})\s*:\s*\S")
 
-# How the source behind the curator's own link (arXiv / OpenReview) answered.
-LINK_NONE, LINK_FOUND, LINK_NOT_FOUND, LINK_FAILED = "none", "found", "not_found", "failed"
+# How a source answered for one entry this run.
+ABSENT = "absent"  # it has nothing to look up for this entry
+FOUND = "found"  # it answered with a record
+NOT_FOUND = "not_found"  # it answered that there is no such paper / repository
+UNKNOWN = "unknown"  # no answer this run: failed, not asked (--sources, --offline), or deferred
 
 
 @dataclass(frozen=True)
-class Findings:
-    """Everything the sources said about one entry in this run."""
+class Finding:
+    """What one source said about one entry this run, with what it offers."""
 
-    arxiv: PaperRecord | None = None
-    openreview: PaperRecord | None = None
-    semantic_scholar: PaperRecord | None = None
-    repo: RepoRecord | None = None
-    repo_not_found: bool = False
-    link_status: str = LINK_NONE
+    source: str
+    status: str = ABSENT
+    record: Any = None  # the source's record when FOUND
+    offers: Mapping[str, Offer] = field(default_factory=dict)
+    dead_when_not_found: bool = False
 
 
 @dataclass
@@ -47,54 +55,105 @@ def placeholder_abbr(title: str) -> str:
     return match.group(1) if match and re.search(r"[A-Za-z]", match.group(1)) else ""
 
 
-def _fillable(values, placeholder: re.Pattern) -> bool:
+def _fillable(values: Sequence[str], placeholder: re.Pattern[str]) -> bool:
     return all(placeholder.match(v.strip()) for v in values)
 
 
-def merge(info: paper_pb2.PaperInfo, findings: Findings, today: str) -> Merged:
-    """The entry with this run's findings applied (a new message; `info` is not modified)."""
+def merge(info: paper_pb2.PaperInfo, findings: Sequence[Finding], today: str) -> Merged:
+    """The entry with this run's findings applied (a new message; `info` is not modified).
+    `findings` come in source order; each source writes, in its offers' order, the fields
+    it wins (see `Offer`), and its SourceDates field (if the schema has one) gets `today`
+    when its values changed anything."""
     new = paper_pb2.PaperInfo()
     new.CopyFrom(info)
     merged = Merged(new)
     title = info.paper.title
-
-    def trusted(record: PaperRecord | None) -> PaperRecord | None:
-        if record is not None and not titles_compatible(title, record.title):
-            merged.mismatches.append((record.source, record.title))
-            return None
-        return record
-
-    arxiv, openreview, s2 = trusted(findings.arxiv), trusted(findings.openreview), trusted(findings.semantic_scholar)
-    linked = arxiv or openreview
-    # Semantic Scholar fills text fields only where no better source could: no arXiv/OpenReview
-    # link, or that source answered without the value (a failure this run is not "without").
-    link_silent = findings.link_status in (LINK_NONE, LINK_NOT_FOUND) or (
-        findings.link_status == LINK_FOUND and linked is not None
-    )
+    trusted = [_trusted(finding, title, merged) for finding in findings]
 
     if new.paper.abbr == "abbr":
         new.paper.abbr = placeholder_abbr(title)
         merged.changes.append(f"abbr filled: {new.paper.abbr!r}")
 
-    if arxiv:
-        _with_date(new, merged, "arxiv", today, lambda: _apply_link(new, merged, arxiv, "arxiv_id"))
-    if openreview:
-        _with_date(new, merged, "openreview", today, lambda: _apply_link(new, merged, openreview, "openreview_id"))
-    if s2:
-        _with_date(new, merged, "semantic_scholar", today, lambda: _apply_s2(new, merged, s2, linked, link_silent, today))
-    if findings.repo or findings.repo_not_found:
-        _with_date(new, merged, "github", today, lambda: _apply_repo(new, merged, findings, today))
+    for finding in trusted:
+        gone = finding.status == NOT_FOUND and finding.dead_when_not_found and "repo" in finding.offers
+        if finding.status != FOUND and not gone:
+            continue
+        before = new.SerializeToString(deterministic=True)
+        if gone:
+            _repo_gone(new, merged)
+        else:
+            _write_all(new, merged, finding, [name for name in finding.offers if _wins(finding, name, trusted)], today)
+        _date(new, finding.source, today, before)
     return merged
 
 
-def _with_date(new: paper_pb2.PaperInfo, merged: Merged, source: str, today: str, apply) -> None:
-    before = new.SerializeToString(deterministic=True)
-    apply()
-    if new.SerializeToString(deterministic=True) != before:
+def _trusted(finding: Finding, title: str, merged: Merged) -> Finding:
+    """A record for a clearly different paper than the curator's is no answer at all."""
+    found_title = getattr(finding.record, "title", None)
+    if finding.status == FOUND and isinstance(found_title, str) and not titles_compatible(title, found_title):
+        merged.mismatches.append((finding.source, found_title))
+        return Finding(finding.source, UNKNOWN, None, finding.offers, finding.dead_when_not_found)
+    return finding
+
+
+def _has_value(value: Any) -> bool:
+    return value not in (None, "", ())
+
+
+def _wins(finding: Finding, name: str, findings: Sequence[Finding]) -> bool:
+    """Whether `finding`'s source writes field `name`: no better-ranked source gave a value,
+    and (when its offer waits) none of them is unknown this run."""
+    offer = finding.offers[name]
+    for other in findings:
+        better = other.offers.get(name)
+        if other is finding or better is None or better.rank >= offer.rank:
+            continue
+        if other.status == FOUND and _has_value(getattr(other.record, name, None)):
+            return False
+        if other.status == UNKNOWN and offer.waits:
+            return False
+    return True
+
+
+def _write_all(new: paper_pb2.PaperInfo, merged: Merged, finding: Finding, names: list[str], today: str) -> None:
+    for name in names:
+        value = getattr(finding.record, name, None)
+        if finding.offers[name].only_if_empty and getattr(new.enrichment, name):
+            continue
+        _writer(name)(new, merged, value, today)
+
+
+def _date(new: paper_pb2.PaperInfo, source: str, today: str, before: bytes) -> None:
+    """The source's SourceDates field gets `today` when its values changed the entry (a source
+    added without a schema change has no such field, hence no date)."""
+    if source in paper_pb2.SourceDates.DESCRIPTOR.fields_by_name and new.SerializeToString(deterministic=True) != before:
         setattr(new.enrichment.changed, source, today)
 
 
-def _set(message, name: str, value, merged: Merged, label: str) -> bool:
+Writer = Callable[[paper_pb2.PaperInfo, Merged, Any, str], None]
+
+
+def _writer(name: str) -> Writer:
+    """How field `name` is written: curated lists and the repository by their own rules;
+    any other Enrichment field by its type (counts with their `<name>_changed` day)."""
+    if name == "authors":
+        return lambda new, merged, value, today: _fill(new.paper.authors, value, _AUTHOR_PLACEHOLDER, merged, name)
+    if name == "institutions":
+        return lambda new, merged, value, today: _fill(new.paper.institutions, value, _INSTITUTION_PLACEHOLDER, merged, name)
+    if name == "repo":
+        return _apply_repo
+    fields = paper_pb2.Enrichment.DESCRIPTOR.fields_by_name
+    if fields[name].type in (FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_INT32):
+        changed = f"{name}_changed" if f"{name}_changed" in fields else None
+        return lambda new, merged, value, today: _count(new.enrichment, name, value, merged, today, changed)
+
+    def write_text(new: paper_pb2.PaperInfo, merged: Merged, value: Any, today: str) -> None:
+        _set(new.enrichment, name, value, merged, name)
+
+    return write_text
+
+
+def _set(message: Message, name: str, value: Any, merged: Merged, label: str) -> bool:
     if value in (None, "") or (message.HasField(name) and getattr(message, name) == value):
         return False
     had = message.HasField(name)
@@ -103,46 +162,15 @@ def _set(message, name: str, value, merged: Merged, label: str) -> bool:
     return True
 
 
-def _fill_people(new: paper_pb2.PaperInfo, merged: Merged, record: PaperRecord) -> None:
-    paper = new.paper
-    if record.authors and _fillable(paper.authors, _AUTHOR_PLACEHOLDER) and list(paper.authors) != list(record.authors):
-        del paper.authors[:]
-        paper.authors.extend(record.authors)
-        merged.changes.append(f"authors filled ({len(record.authors)})")
-    if record.institutions and _fillable(paper.institutions, _INSTITUTION_PLACEHOLDER) and list(paper.institutions) != list(record.institutions):
-        del paper.institutions[:]
-        paper.institutions.extend(record.institutions)
-        merged.changes.append(f"institutions filled ({len(record.institutions)})")
+def _fill(current: Any, values: Sequence[str] | None, placeholder: re.Pattern[str], merged: Merged, label: str) -> None:
+    """A curated list is filled only while it holds template placeholders (or nothing)."""
+    if values and _fillable(current, placeholder) and list(current) != list(values):
+        del current[:]
+        current.extend(values)
+        merged.changes.append(f"{label} filled ({len(values)})")
 
 
-def _apply_link(new: paper_pb2.PaperInfo, merged: Merged, record: PaperRecord, id_field: str) -> None:
-    enrichment = new.enrichment
-    _set(enrichment, id_field, getattr(record, id_field), merged, id_field)
-    _set(enrichment, "abstract", record.abstract, merged, "abstract")
-    _set(enrichment, "doi", record.doi, merged, "doi")
-    _set(enrichment, "venue", record.venue, merged, "venue")
-    _fill_people(new, merged, record)
-
-
-def _apply_s2(new, merged: Merged, record: PaperRecord, linked: PaperRecord | None, link_silent: bool, today: str) -> None:
-    enrichment = new.enrichment
-    _set(enrichment, "semantic_scholar_id", record.semantic_scholar_id, merged, "semantic_scholar_id")
-    if not (linked and linked.doi):
-        _set(enrichment, "doi", record.doi, merged, "doi")
-    if not enrichment.arxiv_id:
-        _set(enrichment, "arxiv_id", record.arxiv_id, merged, "arxiv_id")
-    if not (linked and linked.venue):
-        _set(enrichment, "venue", record.venue, merged, "venue")
-    _set(enrichment, "tldr", record.tldr, merged, "tldr")
-    _count(enrichment, "citation_count", record.citation_count, merged, today)
-    _count(enrichment, "influential_citation_count", record.influential_citation_count, merged, today)
-    if link_silent and not (linked and linked.abstract):
-        _set(enrichment, "abstract", record.abstract, merged, "abstract")
-    if link_silent and not (linked and linked.authors):
-        _fill_people(new, merged, record)
-
-
-def _count(message, name: str, value: int | None, merged: Merged, today: str, changed_name: str | None = None) -> None:
+def _count(message: Message, name: str, value: int | None, merged: Merged, today: str, changed_name: str | None) -> None:
     """Write a count (never an unknown as 0) and the day it changed."""
     if value is None:
         return
@@ -150,18 +178,22 @@ def _count(message, name: str, value: int | None, merged: Merged, today: str, ch
     if old == value:
         return
     setattr(message, name, value)
-    setattr(message, changed_name or f"{name}_changed", today)
+    if changed_name:
+        setattr(message, changed_name, today)
     merged.changes.append(f"{name} {value}" if old is None else f"{name} {old} -> {value} ({value - old:+d})")
 
 
-def _apply_repo(new: paper_pb2.PaperInfo, merged: Merged, findings: Findings, today: str) -> None:
+def _repo_gone(new: paper_pb2.PaperInfo, merged: Merged) -> None:
     repo = new.enrichment.repo
-    if findings.repo_not_found:
-        if not repo.not_found:
-            repo.not_found = True
-            merged.changes.append("repository not found (link dead?)")
+    if not repo.not_found:
+        repo.not_found = True
+        merged.changes.append("repository not found (link dead?)")
+
+
+def _apply_repo(new: paper_pb2.PaperInfo, merged: Merged, record: RepoRecord | None, today: str) -> None:
+    if record is None:
         return
-    record = findings.repo
+    repo = new.enrichment.repo
     if repo.HasField("not_found"):
         repo.ClearField("not_found")
         merged.changes.append("repository found again")

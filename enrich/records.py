@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
+from google.protobuf.descriptor import FieldDescriptor
+
+from enrich.ids import acl_id_from_url, arxiv_id_from_url, doi_from_url, github_repo_from_url, openreview_id_from_url
 from enrich.schema import paper_pb2
 
 
@@ -26,11 +31,11 @@ class PaperRecord:
     citation_count: int | None = None
     influential_citation_count: int | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "PaperRecord":
+    def from_json(cls, data: dict[str, Any]) -> PaperRecord:
         """Inverse of to_json; raises TypeError/ValueError on a malformed payload."""
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
@@ -51,11 +56,16 @@ class RepoRecord:
     archived: bool = False
     license: str = ""
 
-    def to_json(self) -> dict:
+    @property
+    def repo(self) -> RepoRecord:
+        """The value of the `repo` field a repository host offers: the whole record."""
+        return self
+
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> "RepoRecord":
+    def from_json(cls, data: dict[str, Any]) -> RepoRecord:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
@@ -66,3 +76,45 @@ class Entry:
 
     path: str  # as given by the catalog walk, for messages
     info: paper_pb2.PaperInfo
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """What a source sees of an entry: the curator's title, year and links (with the ids
+    they carry) and the ids earlier runs stored. Not the protobuf: sources never read it."""
+
+    path: str
+    title: str
+    year: int | None = None
+    paper_url: str = ""
+    code_url: str = ""
+    arxiv_id: str | None = None  # from the paper link, without version
+    openreview_id: str | None = None  # from the paper link
+    doi: str | None = None  # from the paper link (a doi.org URL or a publisher page)
+    acl_id: str | None = None  # from the paper link (ACL Anthology)
+    github_repo: str | None = None  # "owner/name" from the code link
+    # Ids written by earlier runs: enrichment's string fields named *_id, and doi.
+    stored: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, entry: Entry) -> EntryView:
+        info = entry.info
+        paper_url, code_url = info.paper.url, info.code.url
+        stored = {
+            descriptor.name: value
+            for descriptor, value in info.enrichment.ListFields()
+            if descriptor.type == FieldDescriptor.TYPE_STRING and (descriptor.name.endswith("_id") or descriptor.name == "doi")
+        }
+        return cls(
+            path=entry.path,
+            title=info.paper.title,
+            year=info.pub.year or None,
+            paper_url=paper_url,
+            code_url=code_url,
+            arxiv_id=arxiv_id_from_url(paper_url),
+            openreview_id=openreview_id_from_url(paper_url),
+            doi=doi_from_url(paper_url),
+            acl_id=acl_id_from_url(paper_url),
+            github_repo=github_repo_from_url(code_url) if code_url else None,
+            stored=stored,
+        )

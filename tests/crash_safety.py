@@ -33,7 +33,7 @@ from benchmarks.catalog_gen import generate_world, write_catalog  # noqa: E402
 from doubles.fixtures import Doubles, start_doubles  # noqa: E402
 
 from enrich import catalog as catalog_io  # noqa: E402
-from enrich.pipeline import today_utc  # noqa: E402
+from enrich.run import today_utc  # noqa: E402
 
 CACHE_FILE = "enrich-cache.sqlite3"
 

@@ -7,7 +7,7 @@ from conftest import snapshot
 
 from enrich.changelog import prepend, section
 from enrich.history import read_history
-from enrich.pipeline import today_utc
+from enrich.run import today_utc
 from enrich.schema import paper_pb2
 
 

@@ -9,7 +9,7 @@ from conftest import DATA, ROOT, snapshot
 from doubles import Fault
 from isolation import child_env
 
-from enrich.pipeline import today_utc
+from enrich.run import today_utc
 
 
 def expected_seed() -> dict[str, bytes]:

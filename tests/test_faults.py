@@ -19,6 +19,7 @@ from conftest import seed_copy, snapshot
 from doubles import Fault
 
 from enrich import catalog as catalog_io
+from enrich.records import EntryView
 from enrich.sources import all_sources
 from enrich.sources.github import graphql_query
 
@@ -110,7 +111,7 @@ def retries(outcome, source: str) -> int:
 def asked_files(folder: Path, source: str) -> list[str]:
     """The catalog files the source has something to look up for."""
     module = all_sources()[source]
-    return [entry.path for entry in catalog_io.read_catalog(folder).entries if module.queries(entry.info)]
+    return [entry.path for entry in catalog_io.read_catalog(folder).entries if module.query(EntryView.of(entry))]
 
 
 def assert_like_a_clean_run(outcome, folder: Path, clean: dict[str, bytes], api, target: Target, faults: int) -> None:
@@ -257,7 +258,9 @@ def test_openreview_batch_with_notes_not_asked_for_ignores_them(serve, run, tmp_
 
 def graphql_answer(api, folder: Path) -> dict:
     """What the GitHub double answers for the catalog's one GraphQL query."""
-    keys = list(dict.fromkeys(q.key for e in catalog_io.read_catalog(folder).entries for q in all_sources()["github"].queries(e.info)))
+    github = all_sources()["github"]
+    queries = [github.query(EntryView.of(e)) for e in catalog_io.read_catalog(folder).entries]
+    keys = list(dict.fromkeys(q.key for q in queries if q))
     response = requests.post(f"{api.github.url}/graphql", json={"query": graphql_query(keys)},
                              headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
     assert response.status_code == 200

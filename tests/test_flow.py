@@ -69,3 +69,14 @@ def test_missing_catalog_is_a_failed_state(prefect_server, tmp_path):
 
 def test_bundled_catalog_is_where_the_flow_looks_by_default():
     assert (ROOT / "meta").is_dir() and len(list((ROOT / "meta").glob("*.prototxt"))) == 26
+
+
+def test_bad_parameter_ends_the_run_failed_with_the_commands_message(prefect_server, catalog, tmp_path, capsys):
+    from flows.enrich import main
+
+    state = enrich_catalog(catalog=str(catalog), cache_dir=str(tmp_path / "c"), sources="arxiv,crossref", return_state=True)
+    assert state.is_failed() and state.message.startswith("unknown source(s) crossref; choose from arxiv,")
+    assert main(["--catalog", str(catalog), "--sources", "arxiv,crossref"]) == 2
+    assert f"error: {state.message}" in capsys.readouterr().err
+    shard = enrich_catalog(catalog=str(catalog), cache_dir=str(tmp_path / "c"), shard="3/2", return_state=True)
+    assert shard.is_failed() and "expected K/N with 0 <= K < N" in shard.message

@@ -15,7 +15,7 @@ import pytest
 from conftest import make_catalog, read, snapshot
 from doubles import Fault, Repo, World
 
-from enrich.pipeline import today_utc
+from enrich.run import today_utc
 
 GITHUB_ONLY = ("--sources", "github")
 TOKEN = "gh-test-token"

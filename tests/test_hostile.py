@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from enrich import catalog as catalog_io
 from enrich.http import MAX_ANSWER_BYTES, retry_after_seconds
+from enrich.records import EntryView
 from enrich.sources import all_sources
 
 ATOM = {"content-type": "application/atom+xml; charset=UTF-8"}
@@ -62,7 +63,7 @@ def assert_nothing_erased_and_named(outcome, folder: Path, source: str, reason: 
     assert outcome.code == 1, outcome.out
     assert snapshot(folder) == _CLEAN[source]
     module = all_sources()[source]
-    asked = [e.path for e in catalog_io.read_catalog(folder).entries if module.queries(e.info)]
+    asked = [e.path for e in catalog_io.read_catalog(folder).entries if module.query(EntryView.of(e))]
     assert asked
     for path in asked:
         assert f"{path}: {source} failed: " in outcome.out, path

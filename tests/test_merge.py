@@ -1,8 +1,12 @@
 from google.protobuf import text_format
 
-from enrich.merge import LINK_FAILED, LINK_FOUND, LINK_NONE, Findings, merge, placeholder_abbr
+from enrich.merge import ABSENT, FOUND, NOT_FOUND, UNKNOWN, Finding, merge, placeholder_abbr
 from enrich.records import PaperRecord, RepoRecord
 from enrich.schema import paper_pb2
+from enrich.sources import all_sources
+
+# How the source behind the entry's own link (arXiv here) answered.
+LINK_NONE, LINK_FOUND, LINK_NOT_FOUND, LINK_FAILED = ABSENT, FOUND, NOT_FOUND, UNKNOWN
 
 TODAY = "2026-11-26"
 
@@ -21,6 +25,21 @@ ARXIV = PaperRecord(source="arxiv", title="DFPC: Data flow driven pruning of cou
                     abstract="We prune.", authors=("Ada Lovelace", "Alan Turing"), arxiv_id="2301.00001", year=2023)
 
 
+def findings(arxiv=None, openreview=None, semantic_scholar=None, repo=None, repo_not_found=False, link_status=LINK_NONE):
+    """What the built-in sources said, as the run hands it to merge (in source order)."""
+    said = {
+        "arxiv": (FOUND, arxiv) if arxiv else (link_status, None),
+        "openreview": (FOUND, openreview) if openreview else (ABSENT, None),
+        "semantic_scholar": (FOUND, semantic_scholar) if semantic_scholar else (ABSENT, None),
+        "github": (FOUND, repo) if repo else (NOT_FOUND if repo_not_found else ABSENT, None),
+    }
+    sources = all_sources()
+    return [
+        Finding(name, status, record, sources[name].offers, sources[name].dead_when_not_found)
+        for name, (status, record) in said.items()
+    ]
+
+
 def test_placeholder_abbr_takes_short_name_before_colon():
     assert placeholder_abbr("DFPC: Data flow driven pruning") == "DFPC"
     assert placeholder_abbr("Bit-Pruning: A Sparse Multiplication-Less Dot-Product") == "Bit-Pruning"
@@ -29,7 +48,7 @@ def test_placeholder_abbr_takes_short_name_before_colon():
 
 
 def test_placeholders_are_filled_and_source_date_set():
-    merged = merge(TEMPLATE, Findings(arxiv=ARXIV, link_status=LINK_FOUND), TODAY).info
+    merged = merge(TEMPLATE, findings(arxiv=ARXIV, link_status=LINK_FOUND), TODAY).info
     assert merged.paper.abbr == "DFPC"
     assert list(merged.paper.authors) == ["Ada Lovelace", "Alan Turing"]
     assert list(merged.paper.institutions) == ["inst1", "inst2"]  # no source gave institutions
@@ -40,20 +59,20 @@ def test_placeholders_are_filled_and_source_date_set():
 
 def test_curated_authors_even_comma_joined_are_left_alone():
     curated = entry('paper { title: "DFPC: Data flow driven pruning of coupled channels without data" abbr: "DFPC" authors: "A. Curator, B. Curator" }')
-    merged = merge(curated, Findings(arxiv=ARXIV, link_status=LINK_FOUND), TODAY).info
+    merged = merge(curated, findings(arxiv=ARXIV, link_status=LINK_FOUND), TODAY).info
     assert list(merged.paper.authors) == ["A. Curator, B. Curator"]
     assert merged.paper.abbr == "DFPC"
 
 
 def test_same_values_again_change_nothing():
-    first = merge(TEMPLATE, Findings(arxiv=ARXIV, link_status=LINK_FOUND), TODAY).info
-    again = merge(first, Findings(arxiv=ARXIV, link_status=LINK_FOUND), "2026-12-01").info
+    first = merge(TEMPLATE, findings(arxiv=ARXIV, link_status=LINK_FOUND), TODAY).info
+    again = merge(first, findings(arxiv=ARXIV, link_status=LINK_FOUND), "2026-12-01").info
     assert again == first
 
 
 def test_link_to_a_different_paper_writes_nothing_from_it():
     wrong = PaperRecord(source="arxiv", title="Frequency of Hot Jupiters", abstract="Planets.", authors=("X",), arxiv_id="2301.00001")
-    result = merge(TEMPLATE, Findings(arxiv=wrong, link_status=LINK_FOUND), TODAY)
+    result = merge(TEMPLATE, findings(arxiv=wrong, link_status=LINK_FOUND), TODAY)
     assert not result.info.HasField("enrichment")
     assert list(result.info.paper.authors) == ["Name1", "Name2"]
     assert result.mismatches == [("arxiv", "Frequency of Hot Jupiters")]
@@ -61,31 +80,31 @@ def test_link_to_a_different_paper_writes_nothing_from_it():
 
 def test_citation_counts_carry_the_day_they_changed_and_unknown_is_not_zero():
     s2 = PaperRecord(source="semantic_scholar", title=ARXIV.title, semantic_scholar_id="a" * 40, citation_count=10)
-    first = merge(TEMPLATE, Findings(semantic_scholar=s2, link_status=LINK_NONE), "2026-11-01").info
+    first = merge(TEMPLATE, findings(semantic_scholar=s2, link_status=LINK_NONE), "2026-11-01").info
     assert first.enrichment.citation_count == 10 and first.enrichment.citation_count_changed == "2026-11-01"
     assert not first.enrichment.HasField("influential_citation_count")
-    same = merge(first, Findings(semantic_scholar=s2, link_status=LINK_NONE), "2026-11-02").info
+    same = merge(first, findings(semantic_scholar=s2, link_status=LINK_NONE), "2026-11-02").info
     assert same == first
     more = PaperRecord(source="semantic_scholar", title=ARXIV.title, semantic_scholar_id="a" * 40, citation_count=12)
-    later = merge(first, Findings(semantic_scholar=more, link_status=LINK_NONE), "2026-11-03").info
+    later = merge(first, findings(semantic_scholar=more, link_status=LINK_NONE), "2026-11-03").info
     assert later.enrichment.citation_count == 12 and later.enrichment.citation_count_changed == "2026-11-03"
 
 
 def test_semantic_scholar_does_not_fill_what_a_failed_link_source_will_give():
     s2 = PaperRecord(source="semantic_scholar", title=ARXIV.title, abstract="S2 text", authors=("S2 Author",), semantic_scholar_id="b" * 40)
-    merged = merge(TEMPLATE, Findings(semantic_scholar=s2, link_status=LINK_FAILED), TODAY).info
+    merged = merge(TEMPLATE, findings(semantic_scholar=s2, link_status=LINK_FAILED), TODAY).info
     assert merged.enrichment.semantic_scholar_id == "b" * 40
     assert not merged.enrichment.abstract
     assert list(merged.paper.authors) == ["Name1", "Name2"]
-    no_link = merge(TEMPLATE, Findings(semantic_scholar=s2, link_status=LINK_NONE), TODAY).info
+    no_link = merge(TEMPLATE, findings(semantic_scholar=s2, link_status=LINK_NONE), TODAY).info
     assert no_link.enrichment.abstract == "S2 text" and list(no_link.paper.authors) == ["S2 Author"]
 
 
 def test_dead_repository_keeps_earlier_values_and_is_marked():
     repo = RepoRecord(full_name="a/b", url="https://github.com/a/b", stars=5, forks=1, pushed_at="2024-01-01T00:00:00Z", license="MIT")
-    first = merge(TEMPLATE, Findings(repo=repo), "2026-11-01").info
-    dead = merge(first, Findings(repo_not_found=True), "2026-11-02").info
+    first = merge(TEMPLATE, findings(repo=repo), "2026-11-01").info
+    dead = merge(first, findings(repo_not_found=True), "2026-11-02").info
     assert dead.enrichment.repo.stars == 5 and dead.enrichment.repo.not_found
     assert dead.enrichment.repo.stars_changed == "2026-11-01"
-    back = merge(dead, Findings(repo=repo), "2026-11-03").info
+    back = merge(dead, findings(repo=repo), "2026-11-03").info
     assert not back.enrichment.repo.HasField("not_found")

@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from flows import enrich as enrich_flow
+from flows import server
 
 TOKEN = "ghp_" + secrets.token_hex(18)
 
@@ -16,11 +16,11 @@ def github_token_block(prefect_server):
     """A `github-token` Secret block on the test server, deleted afterwards (other tests expect none)."""
     from prefect.blocks.system import Secret
 
-    Secret(value=TOKEN).save(enrich_flow.SECRET_BLOCKS["GITHUB_TOKEN"], overwrite=True)
+    Secret(value=TOKEN).save(server.secret_blocks()["GITHUB_TOKEN"], overwrite=True)
     try:
         yield TOKEN
     finally:
-        Secret.delete(enrich_flow.SECRET_BLOCKS["GITHUB_TOKEN"])
+        Secret.delete(server.secret_blocks()["GITHUB_TOKEN"])
 
 
 def test_token_from_a_secret_block_is_used_when_the_environment_has_none(api_with, github_token_block, catalog, run,
@@ -35,10 +35,10 @@ def test_token_from_a_secret_block_is_used_when_the_environment_has_none(api_wit
 
 def test_the_environment_wins_over_a_secret_block(github_token_block, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "from-the-environment")
-    assert enrich_flow.environment_with_secrets()["GITHUB_TOKEN"] == "from-the-environment"
+    assert server.environment_with_secrets()["GITHUB_TOKEN"] == "from-the-environment"
 
 
 def test_offline_reads_no_secret_block(github_token_block, monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    assert enrich_flow.environment_with_secrets()["GITHUB_TOKEN"] == TOKEN
-    assert "GITHUB_TOKEN" not in enrich_flow.environment_with_secrets(offline=True)
+    assert server.environment_with_secrets()["GITHUB_TOKEN"] == TOKEN
+    assert "GITHUB_TOKEN" not in server.environment_with_secrets(offline=True)

@@ -12,7 +12,7 @@ import pytest
 from conftest import make_catalog, read, snapshot
 from doubles import Fault, Paper, World
 
-from enrich.pipeline import today_utc
+from enrich.run import today_utc
 
 BATCH_PATH = "/graph/v1/paper/batch"
 MATCH_PATH = "/graph/v1/paper/search/match"

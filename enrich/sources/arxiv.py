@@ -4,37 +4,76 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import arxiv
 import requests
 
-from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
-from enrich.http import HttpClient, Policy
-from enrich.ids import arxiv_id_from_url, split_arxiv_version
-from enrich.records import PaperRecord
-from enrich.schema import paper_pb2
-from enrich.sources import Context, Query, SourceResult, answer_for, apply_cached, chunks, fail_all, plan
+from enrich.cache import WEEK
+from enrich.errors import SourceError, TransientAnswer
+from enrich.http import HttpClient
+from enrich.ids import split_arxiv_version
+from enrich.records import EntryView, PaperRecord
+from enrich.sources.base import (
+    Context,
+    Endpoint,
+    Offer,
+    Query,
+    Source,
+    SourceBase,
+    SourceResult,
+    apply_cached,
+    clean,
+    plan,
+    run_batches,
+)
 
-NAME = "arxiv"
 BATCH = 100
-# arXiv asks for one request every 3 s on a single connection.
-POLICY = Policy(min_interval=3.0)
 log = logging.getLogger(__name__)
 
 _TOTAL_RE = re.compile(rb"<opensearch:totalResults[^>]*>\s*(\d+)\s*<")
 
 
-def queries(info: paper_pb2.PaperInfo) -> list[Query]:
-    arxiv_id = arxiv_id_from_url(info.paper.url)
-    return [Query(arxiv_id, info.paper.title, info.pub.year or None)] if arxiv_id else []
+class Arxiv(SourceBase):
+    name = "arxiv"
+    position = 10
+    endpoints = (Endpoint("ARXIV_API_URL", "https://export.arxiv.org/api/query", "the query endpoint itself"),)
+    pace = 3.0  # arXiv asks for one request every 3 s on a single connection
+    expiry = {"arxiv": (None, WEEK)}  # a paper never changes once listed; a miss may become a listing
+    offers = {
+        "arxiv_id": Offer(rank=1),
+        "abstract": Offer(rank=1),
+        "doi": Offer(rank=1),
+        "authors": Offer(rank=1),
+        "institutions": Offer(rank=1),
+    }
+    identifies_paper = True
+    record_type = PaperRecord
+
+    def query(self, entry: EntryView) -> Query | None:
+        return Query(entry.arxiv_id, entry.title, entry.year) if entry.arxiv_id else None
+
+    def fetch(self, queries: list[Query], ctx: Context) -> SourceResult:
+        result = SourceResult(self.name)
+        todo = plan(ctx, self.name, list(dict.fromkeys(q.key for q in queries)), self.decode)
+        apply_cached(result, todo.cached)
+        if not todo.to_ask:
+            return result
+        library = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)  # pacing/retries: ours
+        library.query_url_format = ctx.url("ARXIV_API_URL") + "?{}"
+        # The seam (arxiv 4.x, bounded in pyproject.toml): the library's Client fetches through its `_session`;
+        # tests/test_arxiv_seam.py guards it.
+        library._session = _Session(ctx.http)
+
+        def ask(batch: list[str]) -> dict[str, PaperRecord | None]:
+            found = _fetch_batch(library, batch)
+            return {key: found.get(key) for key in batch}
+
+        run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=self.name)
+        return result
 
 
-def decode(payload: dict) -> PaperRecord:
-    return PaperRecord.from_json(payload)
-
-
-def make_client(settings) -> HttpClient:
-    return HttpClient(NAME, settings, POLICY)
+source: Source = Arxiv()
 
 
 def validate_feed(response: requests.Response) -> None:
@@ -53,62 +92,27 @@ class _Session:
     def __init__(self, client: HttpClient):
         self.client = client
 
-    def get(self, url: str, headers=None, **_ignored) -> requests.Response:
+    def get(self, url: str, headers: Any = None, **_ignored: Any) -> requests.Response:
         return self.client.request("GET", url, validate=validate_feed)
 
 
 def record_from_result(result: arxiv.Result) -> PaperRecord:
-    arxiv_id = split_arxiv_version(result.get_short_id())[0]
-    institutions = []
+    parsed = split_arxiv_version(result.get_short_id())
+    institutions: list[str] = []
     for author in result.authors:
         for affiliation in getattr(author, "affiliation", None) or []:
             if affiliation and affiliation not in institutions:
                 institutions.append(affiliation)
     return PaperRecord(
-        source=NAME,
-        title=" ".join(result.title.split()),
-        abstract=" ".join(result.summary.split()),
-        authors=tuple(" ".join(a.name.split()) for a in result.authors),
+        source="arxiv",
+        title=clean(result.title),
+        abstract=clean(result.summary),
+        authors=tuple(clean(a.name) for a in result.authors),
         institutions=tuple(institutions),
         year=result.published.year if result.published else None,
-        arxiv_id=arxiv_id,
+        arxiv_id=parsed[0] if parsed else "",
         doi=(result.doi or "").strip(),
     )
-
-
-def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
-    result = SourceResult(NAME)
-    keys = list(dict.fromkeys(q.key for q in wanted))
-    todo = plan(ctx, NAME, keys, decode)
-    apply_cached(result, todo.cached)
-    if not todo.to_ask:
-        return result
-    library = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)  # pacing/retries: ours
-    library.query_url_format = ctx.settings.arxiv_url + "?{}"
-    library._session = _Session(ctx.client)
-    done = 0
-    for batch in chunks(todo.to_ask, BATCH):
-        try:
-            found = _fetch_batch(library, batch)
-        except RetriesExhausted as error:  # arXiv is down for us: don't hammer it with the rest
-            fail_all(result, todo.to_ask[done:], error)
-            break
-        except SourceError as error:
-            fail_all(result, batch, error)
-        else:
-            answers = []
-            for key in batch:
-                record = found.get(key)
-                if record is None:
-                    result.not_found.add(key)
-                else:
-                    result.records[key] = record
-                answers.append(answer_for(NAME, key, record, ctx.now))
-                result.checked[key] = ctx.now
-            ctx.cache.put_many(answers)
-        done += len(batch)
-        ctx.progress(done, len(todo.to_ask))
-    return result
 
 
 def _fetch_batch(library: arxiv.Client, batch: list[str]) -> dict[str, PaperRecord]:
@@ -118,9 +122,9 @@ def _fetch_batch(library: arxiv.Client, batch: list[str]) -> dict[str, PaperReco
     try:
         results = list(library.results(search))
     except arxiv.HTTPError as error:
-        raise SourceError(NAME, f"arXiv answered HTTP {error.status} for a batch of {len(batch)} ids") from None
+        raise SourceError("arxiv", f"arXiv answered HTTP {error.status} for a batch of {len(batch)} ids") from None
     except arxiv.ArxivError as error:
-        raise SourceError(NAME, f"arXiv answer unusable: {error.message}") from None
+        raise SourceError("arxiv", f"arXiv answer unusable: {error.message}") from None
     found = {}
     asked = set(batch)
     for item in results:
@@ -128,4 +132,3 @@ def _fetch_batch(library: arxiv.Client, batch: list[str]) -> dict[str, PaperReco
         if parsed and parsed[0] in asked:
             found[parsed[0]] = record_from_result(item)
     return found
-

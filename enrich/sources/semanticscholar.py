@@ -8,49 +8,96 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 import requests
 
-from enrich.cache import FOUND, NOT_FOUND, Answer
+from enrich.cache import DAY, FOUND, NOT_FOUND, Answer
 from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
-from enrich.http import HttpClient, Policy, expect_json
-from enrich.ids import acl_id_from_url, arxiv_id_from_url, doi_from_url, split_arxiv_version
+from enrich.http import HttpClient, expect_json
+from enrich.ids import split_arxiv_version
 from enrich.match import normalise_title, titles_match
-from enrich.records import PaperRecord
-from enrich.schema import paper_pb2
-from enrich.sources import Context, Query, SourceResult, answer_for, apply_cached, chunks, fail_all, plan
+from enrich.records import EntryView, PaperRecord
+from enrich.settings import Settings
+from enrich.sources.base import (
+    Context,
+    Credential,
+    Endpoint,
+    Offer,
+    Query,
+    Source,
+    SourceBase,
+    SourceResult,
+    answer_for,
+    apply_cached,
+    clean,
+    plan,
+    run_batches,
+)
 
 NAME = "semantic_scholar"
 MATCH = "semantic_scholar_match"  # cache namespace of title searches: asked once ever
 BATCH = 500
 FIELDS = "paperId,externalIds,title,abstract,venue,year,publicationDate,citationCount,influentialCitationCount,authors,tldr"
-# One request a second: what a key is granted, and polite for the shared anonymous pool.
-# 429s carry no Retry-After, so backoff is exponential with jitter (the HTTP layer's default).
-POLICY = Policy(min_interval=1.0, attempts=6, backoff_initial=2.0, backoff_max=60.0)
 log = logging.getLogger(__name__)
 
 
-def queries(info: paper_pb2.PaperInfo) -> list[Query]:
-    """The strongest id the entry has: a known paperId, then arXiv, then DOI (of a doi.org link
-    or a publisher page), then an ACL Anthology id, else its title (and year)."""
-    title, year = info.paper.title, info.pub.year or None
-    enrichment = info.enrichment
-    arxiv_id = arxiv_id_from_url(info.paper.url) or _without_version(enrichment.arxiv_id)
-    doi = doi_from_url(info.paper.url) or enrichment.doi
-    acl_id = acl_id_from_url(info.paper.url)
-    if enrichment.semantic_scholar_id:
-        key = enrichment.semantic_scholar_id
-    elif arxiv_id:
-        key = f"ARXIV:{arxiv_id}"
-    elif doi:
-        key = f"DOI:{doi}"
-    elif acl_id:
-        key = f"ACL:{acl_id}"
-    elif normalise_title(title) and title != "paper title":
-        key = title_key(title, year)
-    else:
-        return []
-    return [Query(key, title, year)]
+class SemanticScholar(SourceBase):
+    name = NAME
+    position = 30
+    endpoints = (Endpoint("SEMANTIC_SCHOLAR_API_URL", "https://api.semanticscholar.org", "API root, without `/graph/v1`"),)
+    credentials = (
+        Credential("SEMANTIC_SCHOLAR_API_KEY", "semantic-scholar-api-key",
+                   "sent as `x-api-key`; without it the shared pool answers 429 more often"),
+    )
+    # One request a second: what a key is granted, and polite for the shared anonymous pool.
+    # 429s carry no Retry-After, so backoff is exponential with jitter (the HTTP layer's default).
+    pace = 1.0
+    expiry = {NAME: (DAY, DAY), MATCH: (None, None)}  # counts change daily; a title search: once ever
+    # Text fields only where the paper's own link (arXiv / OpenReview) gave none; counts are its own.
+    offers = {
+        "semantic_scholar_id": Offer(rank=1),
+        "doi": Offer(rank=2, waits=False),
+        "arxiv_id": Offer(rank=2, waits=False, only_if_empty=True),
+        "venue": Offer(rank=2, waits=False),
+        "tldr": Offer(rank=1),
+        "citation_count": Offer(rank=1),
+        "influential_citation_count": Offer(rank=1),
+        "abstract": Offer(rank=2),
+        "authors": Offer(rank=2),
+        "institutions": Offer(rank=2),
+    }
+    record_type = PaperRecord
+
+    def headers(self, settings: Settings) -> dict[str, str]:
+        key = settings.credential("SEMANTIC_SCHOLAR_API_KEY")
+        return {"x-api-key": key} if key else {}
+
+    def query(self, entry: EntryView) -> Query | None:
+        """The strongest id the entry has: a known paperId, then arXiv, then DOI (of a doi.org link
+        or a publisher page), then an ACL Anthology id, else its title (and year)."""
+        title, year = entry.title, entry.year
+        arxiv_id = entry.arxiv_id or _without_version(entry.stored.get("arxiv_id", ""))
+        doi = entry.doi or entry.stored.get("doi", "")
+        if entry.stored.get("semantic_scholar_id"):
+            key = entry.stored["semantic_scholar_id"]
+        elif arxiv_id:
+            key = f"ARXIV:{arxiv_id}"
+        elif doi:
+            key = f"DOI:{doi}"
+        elif entry.acl_id:
+            key = f"ACL:{entry.acl_id}"
+        elif normalise_title(title) and title != "paper title":
+            key = title_key(title, year)
+        else:
+            return None
+        return Query(key, title, year)
+
+    def fetch(self, queries: list[Query], ctx: Context) -> SourceResult:
+        return _fetch(self, queries, ctx)
+
+
+source: Source = SemanticScholar()
 
 
 def _without_version(arxiv_id: str) -> str:
@@ -63,29 +110,20 @@ def title_key(title: str, year: int | None) -> str:
     return f"title:{normalise_title(title)}|{year or ''}"
 
 
-def decode(payload: dict) -> PaperRecord:
-    return PaperRecord.from_json(payload)
-
-
-def make_client(settings) -> HttpClient:
-    headers = {"x-api-key": settings.semantic_scholar_api_key} if settings.semantic_scholar_api_key else {}
-    return HttpClient(NAME, settings, POLICY, headers)
-
-
-def record_from_paper(paper: dict) -> PaperRecord:
+def record_from_paper(paper: dict[str, Any]) -> PaperRecord:
     external = paper.get("externalIds") or {}
     tldr = paper.get("tldr") or {}
     return PaperRecord(
         source=NAME,
-        title=" ".join(str(paper.get("title") or "").split()),
-        abstract=" ".join(str(paper.get("abstract") or "").split()),
-        authors=tuple(" ".join(str(a.get("name") or "").split()) for a in paper.get("authors") or [] if a and a.get("name")),
+        title=clean(paper.get("title")),
+        abstract=clean(paper.get("abstract")),
+        authors=tuple(clean(a.get("name")) for a in paper.get("authors") or [] if a and a.get("name")),
         year=paper.get("year") if isinstance(paper.get("year"), int) else None,
         arxiv_id=str(external.get("ArXiv") or ""),
         semantic_scholar_id=str(paper.get("paperId") or ""),
         doi=str(external.get("DOI") or "").lower(),
-        venue=" ".join(str(paper.get("venue") or "").split()),
-        tldr=" ".join(str(tldr.get("text") or "").split()) if isinstance(tldr, dict) else "",
+        venue=clean(paper.get("venue")),
+        tldr=clean(tldr.get("text")) if isinstance(tldr, dict) else "",
         citation_count=paper.get("citationCount") if isinstance(paper.get("citationCount"), int) else None,
         influential_citation_count=(
             paper.get("influentialCitationCount") if isinstance(paper.get("influentialCitationCount"), int) else None
@@ -97,37 +135,27 @@ def year_agrees(wanted: int | None, found: int | None) -> bool:
     return wanted is None or found is None or abs(wanted - found) <= 1
 
 
-def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
+def _fetch(source: SemanticScholar, wanted: list[Query], ctx: Context) -> SourceResult:
     result = SourceResult(NAME)
     by_key = {q.key: q for q in wanted}
     id_keys = [k for k in by_key if not k.startswith("title:")]
-    todo = plan(ctx, NAME, id_keys, decode)
+    todo = plan(ctx, NAME, id_keys, source.decode)
     apply_cached(result, todo.cached)
+    base = f"{ctx.url('SEMANTIC_SCHOLAR_API_URL')}/graph/v1"
+
+    def ask(batch: list[str]) -> dict[str, PaperRecord | None]:
+        papers = _batch(ctx.http, base, batch)
+        return {
+            key: record_from_paper(paper) if isinstance(paper, dict) and paper.get("paperId") else None
+            for key, paper in zip(batch, papers)
+        }
+
+    # Once the API is down for us (every retry spent), ask it nothing more.
+    down = run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=NAME) if todo.to_ask else None
+    # What no id answered is matched by title, once ever.
     unanswered = [by_key[k] for k in todo.cached if todo.cached[k].status == NOT_FOUND]
     unanswered += [by_key[k] for k in by_key if k.startswith("title:")]
-    base = f"{ctx.settings.semantic_scholar_url}/graph/v1"
-    down: RetriesExhausted | None = None  # once the API is down for us, ask it nothing more
-    for done, batch in enumerate(chunks(todo.to_ask, BATCH)):
-        try:
-            papers = _batch(ctx.client, base, batch)
-        except RetriesExhausted as error:
-            down = error
-            fail_all(result, todo.to_ask[done * BATCH :], error)
-            break
-        except SourceError as error:
-            fail_all(result, batch, error)
-            continue
-        answers = []
-        for key, paper in zip(batch, papers):
-            record = record_from_paper(paper) if isinstance(paper, dict) and paper.get("paperId") else None
-            answers.append(answer_for(NAME, key, record, ctx.now))
-            result.checked[key] = ctx.now
-            if record is None:
-                unanswered.append(by_key[key])
-            else:
-                result.records[key] = record
-        ctx.cache.put_many(answers)
-        ctx.progress(min((done + 1) * BATCH, len(todo.to_ask)), len(todo.to_ask))
+    unanswered += [by_key[k] for k in todo.to_ask if k in result.not_found]
     for query in unanswered:
         if down is not None:
             result.failed[query.key] = str(down)
@@ -141,7 +169,7 @@ def fetch(wanted: list[Query], ctx: Context) -> SourceResult:
     return result
 
 
-def _remember_by_paper_id(ctx: Context, result: SourceResult, cached: dict) -> None:
+def _remember_by_paper_id(ctx: Context, result: SourceResult, cached: dict[str, Answer]) -> None:
     """Entries carry the paperId from now on: cache each new answer under it too, so the
     next run finds it without asking (a run right after a run makes no request)."""
     answers = [
@@ -152,7 +180,7 @@ def _remember_by_paper_id(ctx: Context, result: SourceResult, cached: dict) -> N
     ctx.cache.put_many(answers)
 
 
-def _batch(client: HttpClient, base: str, batch: list[str]) -> list:
+def _batch(client: HttpClient, base: str, batch: list[str]) -> list[Any]:
     def validate(response: requests.Response) -> None:
         try:
             data = response.json()
@@ -173,7 +201,7 @@ def _resolve_by_title(query: Query, ctx: Context, base: str, result: SourceResul
         result.not_found.add(query.key)
         return
     key = title_key(query.title, query.year)
-    cached = ctx.cache.get_many(MATCH, [key], decode).get(key)
+    cached = ctx.cache.get_many(MATCH, [key], PaperRecord.from_json).get(key)
     if cached is not None and (ctx.offline or not ctx.refresh):
         answer = cached
     elif ctx.offline:
@@ -204,7 +232,7 @@ def _resolve_by_title(query: Query, ctx: Context, base: str, result: SourceResul
 
 def _search(ctx: Context, base: str, query: Query, key: str) -> tuple[Answer, PaperRecord | None]:
     """The answer to cache for a title search, and the accepted record (None: no confident match)."""
-    response = ctx.client.request(
+    response = ctx.http.request(
         "GET", f"{base}/paper/search/match", params={"query": query.title, "fields": FIELDS}, validate=expect_json
     )
     if response.status_code == 404:

@@ -1,0 +1,337 @@
+"""The run's order: read the catalog -> what each source must look up -> fetch each source
+(cache first) -> merge -> write -> history -> report. `run` takes how to launch a source's fetch: the
+Prefect flow passes its task submission; library callers and tests get threads by default."""
+
+from __future__ import annotations
+
+import difflib
+import gc
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from enrich import catalog as catalog_io
+from enrich.cache import Cache
+from enrich.changelog import record_run
+from enrich.errors import SourceError
+from enrich.merge import ABSENT, FOUND, NOT_FOUND, UNKNOWN, Finding, merge
+from enrich.records import Entry, EntryView
+from enrich.report import Report, SourceStats
+from enrich.schema import paper_pb2
+from enrich.settings import Settings
+from enrich.sources.base import Context, Query, Source, SourceResult, fail_all
+from enrich.sources.registry import all_sources
+
+log = logging.getLogger(__name__)
+
+Lookups = Mapping[str, Mapping[str, Query]]  # source -> entry path -> what it looks up
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    catalog: Path
+    cache_dir: Path
+    sources: tuple[str, ...]
+    offline: bool = False
+    refresh: bool = False
+    dry_run: bool = False
+    shard: tuple[int, int] | None = None  # (K, N): only files in shard K of N
+    history: Path | None = None  # where the run records counts and CHANGES.md; None: not at all
+
+
+@dataclass(frozen=True)
+class FetchJob:
+    """One source's fetch for a run: everything it needs, picklable (a task's argument)."""
+
+    source: str
+    queries: list[Query]  # distinct keys
+    settings: Settings
+    cache_dir: Path
+    offline: bool = False
+    refresh: bool = False
+    now: float = 0.0
+
+
+class Pending(Protocol):
+    """A launched fetch (a Prefect future, a concurrent.futures.Future, or `Done`)."""
+
+    def result(self) -> SourceResult: ...
+
+
+Launch = Callable[[FetchJob], Pending]
+
+
+@dataclass(frozen=True)
+class Done:
+    """A fetch already run (see `call_now`)."""
+
+    value: SourceResult
+
+    def result(self) -> SourceResult:
+        return self.value
+
+
+def call_now(job: FetchJob) -> Done:
+    """Run a fetch right away in this thread: a plain call, for tests and small runs."""
+    return Done(fetch(job))
+
+
+def run(options: RunOptions, settings: Settings, launch: Launch | None = None) -> Report:
+    """Enrich the catalog (or its shard) from the chosen sources; the caller holds the run lock.
+    `launch` starts one source's fetch (default: a thread each, all sources at once)."""
+    report = Report(started=time.time(), dry_run=options.dry_run)
+    now = time.time() + settings.clock_offset  # the run's clock (ENRICH_CLOCK_OFFSET, enrich/clock.py)
+    Cache(options.cache_dir).close()  # create it once, before the fetches open it together
+    entries = read(options, report)
+    # The catalog's objects live for the whole run: keep the cyclic GC from re-walking them
+    # (its long pauses would delay paced requests and make the next one early).
+    gc.freeze()
+    try:
+        sources = all_sources()
+        lookups = lookups_for(entries, sources)
+        report.duplicates = duplicates(entries, lookups, sources)
+        jobs = [job_for(name, lookups[name], settings, options, now) for name in options.sources]
+        results = fetch_all(jobs, launch)
+        write(entries, results, lookups, sources, today_utc(now), options.dry_run, report, options.cache_dir)
+        report_sources(report, results, lookups, sources)
+        if options.history is not None:
+            record_history(options.catalog, options.history, entries, report, now)
+    finally:
+        gc.unfreeze()
+    report.finished = time.time()
+    return report
+
+
+def read(options: RunOptions, report: Report) -> list[Entry]:
+    found = catalog_io.read_catalog(options.catalog, options.shard, options.cache_dir)
+    report.papers_read = len(found.entries)
+    report.skipped_files = found.skipped
+    report.removed_temporaries = found.removed_temporaries
+    report.file_errors += [str(error) for error in found.errors]
+    return found.entries
+
+
+def record_history(catalog: Path, folder: Path, entries: list[Entry], report: Report, now: float) -> None:
+    """Counts into the history, the run's section into CHANGES.md (beside the catalog)."""
+    try:
+        recorded = record_run(catalog, folder, entries, report, now)
+    except OSError as error:  # the catalog is written; say what could not be recorded, no traceback
+        report.file_errors.append(f"{folder}: history not recorded: {error.strerror or error} (check the folder is writable)")
+        return
+    report.history_written = [str(path) for path in recorded.written]
+    report.changelog = recorded.section
+
+
+def lookups_for(entries: list[Entry], sources: Mapping[str, Source]) -> dict[str, dict[str, Query]]:
+    """Per source (every registered one: an unasked source's answer is unknown, not absent),
+    per entry path, what it looks up."""
+    lookups: dict[str, dict[str, Query]] = {name: {} for name in sources}
+    for entry in entries:
+        view = EntryView.of(entry)
+        for name, source in sources.items():
+            query = source.query(view)
+            if query is not None:
+                lookups[name][entry.path] = query
+    return lookups
+
+
+def job_for(source: str, lookups: Mapping[str, Query], settings: Settings, options: RunOptions, now: float) -> FetchJob:
+    queries = list({query.key: query for query in lookups.values()}.values())
+    return FetchJob(source, queries, settings, options.cache_dir, options.offline, options.refresh, now)
+
+
+def fetch_for(
+    entries: list[Entry],
+    source: str,
+    settings: Settings,
+    cache_dir: Path,
+    offline: bool = False,
+    refresh: bool = False,
+) -> tuple[SourceResult, dict[str, Query]]:
+    """One source's answers for a handful of entries, without Prefect (e.g. papers being added):
+    the result by query key, and which query each entry path made."""
+    lookups = lookups_for(entries, {source: all_sources()[source]})[source]
+    now = time.time() + settings.clock_offset
+    Cache(cache_dir).close()
+    options = RunOptions(Path("."), cache_dir, (source,), offline=offline, refresh=refresh)
+    return fetch(job_for(source, lookups, settings, options, now)), lookups
+
+
+def fetch_all(jobs: list[FetchJob], launch: Launch | None = None) -> dict[str, SourceResult]:
+    """Every job's result by source; all launched before any is awaited."""
+    if launch is not None:
+        pending = [(job.source, launch(job)) for job in jobs]
+        return {source: future.result() for source, future in pending}
+    with ThreadPoolExecutor(max(1, len(jobs))) as pool:
+        futures = [(job.source, pool.submit(fetch, job)) for job in jobs]
+        return {source: future.result() for source, future in futures}
+
+
+def fetch(
+    job: FetchJob,
+    gate: Callable[[], None] | None = None,
+    logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = log,
+) -> SourceResult:
+    """Ask one source about every query (cache first); never raises for API trouble.
+    `gate` is called before each request (a pace shared with other workers); progress goes
+    to `logger` (the flow passes Prefect's run logger)."""
+    source = all_sources()[job.source]
+    logger.info("%s: %d ids to look up", job.source, len(job.queries))
+
+    def progress(done: int, total: int) -> None:
+        logger.info("%s: %d/%d ids asked", job.source, done, total)
+
+    cache = Cache(job.cache_dir)
+    client = None if job.offline else source.make_client(job.settings)
+    if client is not None:
+        client.gate = gate
+    ctx = Context(job.settings, cache, client, refresh=job.refresh, offline=job.offline, now=job.now,
+                  progress=progress, expiry=source.expiry)
+    try:
+        result = source.fetch(job.queries, ctx) if job.queries else SourceResult(job.source)
+    except Exception as error:  # a bug or an answer shape we did not foresee: fail the source, not the run
+        log.exception("%s: unexpected error", job.source)
+        result = SourceResult(job.source)
+        fail_all(result, [q.key for q in job.queries], SourceError(job.source, f"unexpected error ({type(error).__name__}); please report it"))
+    finally:
+        cache.close()
+        if client is not None:
+            client.close()
+    if client is not None:
+        result.requests, result.retries = client.stats.requests, client.stats.retries
+    scrub(result, job.settings.secrets() + (client.secrets if client is not None else []))
+    return result
+
+
+def scrub(result: SourceResult, secrets: list[str]) -> None:
+    """Error answers sometimes quote what we sent: no credential leaves in a message."""
+
+    def clean(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    result.failed = {key: clean(reason) for key, reason in result.failed.items()}
+    result.notes = {key: clean(note) for key, note in result.notes.items()}
+    result.problems = [clean(problem) for problem in result.problems]
+
+
+def findings_for(path: str, lookups: Lookups, results: Mapping[str, SourceResult], sources: Mapping[str, Source]) -> list[Finding]:
+    """What each registered source said about the entry at `path`, in source order."""
+    findings = []
+    for name, source in sources.items():
+        query = lookups.get(name, {}).get(path)
+        status, record = ABSENT, None
+        if query is not None:
+            result = results.get(name)
+            if result is None:  # not asked this run (--sources): its answer is unknown
+                status = UNKNOWN
+            elif query.key in result.records:
+                status, record = FOUND, result.records[query.key]
+            elif query.key in result.failed:
+                status = UNKNOWN
+            elif query.key in result.not_found:
+                status = NOT_FOUND
+            else:
+                status = UNKNOWN  # offline and not cached, or left for the next run
+        findings.append(Finding(name, status, record, source.offers, source.dead_when_not_found))
+    return findings
+
+
+def write(
+    entries: list[Entry],
+    results: Mapping[str, SourceResult],
+    lookups: Lookups,
+    sources: Mapping[str, Source],
+    today: str,
+    dry_run: bool,
+    report: Report,
+    cache_dir: Path | None = None,
+) -> None:
+    """Merge each entry, write the files that change (or keep their diff), and fill the report.
+    With `cache_dir`, the parse of each file written is kept for the next run (catalog.remember_written)."""
+    changed: list[tuple[str, bytes, list[str]]] = []
+    parses: dict[str, paper_pb2.PaperInfo] = {}
+    for entry in entries:
+        merged = merge(entry.info, findings_for(entry.path, lookups, results, sources), today)
+        for source, found_title in merged.mismatches:
+            report.mismatches.append((entry.path, source, entry.info.paper.title, found_title))
+        if merged.info == entry.info:
+            report.unchanged += 1
+        else:
+            changed.append((entry.path, catalog_io.render(merged.info), merged.changes))
+            parses[entry.path] = merged.info
+    if dry_run:
+        report.diffs += [_diff(path, content) for path, content, _ in changed]
+        errors = {}
+    else:
+        errors = catalog_io.write_entries([(path, content) for path, content, _ in changed])
+        if cache_dir is not None:
+            catalog_io.remember_written(cache_dir, [(content, parses[path]) for path, content, _ in changed if path not in errors])
+    report.file_errors += [str(error) for error in errors.values()]
+    for path, _, changes in changed:
+        if path not in errors:
+            report.enriched.append(path)
+            report.changes[path] = changes
+
+
+def _diff(path: str, new: bytes) -> str:
+    old = Path(path).read_bytes().decode("utf-8")
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.decode("utf-8").splitlines(keepends=True), f"a/{path}", f"b/{path}"
+    )
+    return "".join(lines)
+
+
+def report_sources(report: Report, results: Mapping[str, SourceResult], lookups: Lookups, sources: Mapping[str, Source]) -> None:
+    """Per-entry not found / failed / notes, and per-source counters."""
+    for name, result in results.items():
+        checked = list(result.checked.values())
+        wanted = lookups.get(name, {})
+        report.sources[name] = SourceStats(
+            requests=result.requests,
+            retries=result.retries,
+            cache_hits=result.cache_hits,
+            asked=len({query.key for query in wanted.values()}),
+            last_checked=max(checked) if checked else None,
+        )
+        report.source_problems += [f"{name}: {problem}" for problem in result.problems]
+        dead_when_missing = sources[name].dead_when_not_found
+        keys_to_paths: dict[str, list[str]] = defaultdict(list)
+        for path, query in wanted.items():
+            keys_to_paths[query.key].append(path)
+        for key, paths in keys_to_paths.items():
+            for path in paths:
+                if key in result.failed:
+                    report.failed.append((path, name, result.failed[key]))
+                elif key in result.not_found and dead_when_missing:
+                    report.dead_links.append((path, key))
+                elif key in result.not_found:
+                    report.not_found.append((path, name))
+                elif key in result.deferred:
+                    report.deferred.append((path, name))
+                elif key not in result.records:
+                    report.not_in_cache.append((path, name))
+                if key in result.notes:
+                    report.notes.append((path, f"{name}: {result.notes[key]}"))
+
+
+def duplicates(entries: list[Entry], lookups: Lookups, sources: Mapping[str, Source]) -> list[tuple[str, list[str]]]:
+    """Papers linked from more than one file (same arXiv or OpenReview id): all are enriched."""
+    paths_by_id: dict[str, list[str]] = defaultdict(list)
+    naming = [name for name, source in sources.items() if source.identifies_paper]
+    for entry in entries:
+        for name in naming:
+            query = lookups.get(name, {}).get(entry.path)
+            if query is not None:
+                paths_by_id[f"{name}:{query.key}"].append(entry.path)
+    return [(key, paths) for key, paths in paths_by_id.items() if len(paths) > 1]
+
+
+def today_utc(now: float | None = None) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(now if now is not None else time.time()))

@@ -1,0 +1,76 @@
+"""The enrich command's options: parsing, and the one validation shared by the command
+(`python -m flows.enrich`, exit 2) and the flow (a deployment run ends Failed with the same
+message)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from enrich import catalog as catalog_io
+from enrich.errors import UsageError
+from enrich.history import default_folder
+from enrich.run import RunOptions
+from enrich.sources import all_sources
+
+
+def default_sources() -> str:
+    """Every registered source, in order."""
+    return ",".join(all_sources())
+
+
+def parse_sources(text: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    known = all_sources()
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise UsageError(f"unknown source(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(known)}")
+    return names
+
+
+def run_options(
+    catalog: str,
+    cache_dir: str,
+    sources: str,
+    offline: bool = False,
+    refresh: bool = False,
+    dry_run: bool = False,
+    shard: str = "",
+    history: str = "",
+) -> RunOptions:
+    """The run's options from the command's flags or the flow's parameters; UsageError says what is wrong."""
+    names = parse_sources(sources)
+    if not Path(catalog).is_dir():
+        raise UsageError(f"no such catalog folder: {catalog} (give one with --catalog DIR)")
+    parsed_shard = None
+    if shard:
+        try:
+            parsed_shard = catalog_io.parse_shard(shard)
+        except ValueError:
+            raise UsageError(f"--shard {shard!r}: expected K/N with 0 <= K < N, e.g. 0/4") from None
+    if offline and refresh:
+        raise UsageError("--offline and --refresh contradict each other: choose one")
+    # Counts go to the history (default <catalog>/../history) unless nothing was asked or written.
+    history_folder = None if dry_run or offline else Path(history) if history else default_folder(Path(catalog))
+    return RunOptions(
+        Path(catalog), Path(cache_dir), names, offline=offline, refresh=refresh, dry_run=dry_run, shard=parsed_shard,
+        history=history_folder,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = default_sources()
+    parser = argparse.ArgumentParser(
+        prog="python -m flows.enrich",
+        description="Enrich a catalog of paper prototxt files with abstracts, authors, ids, citations and stars.",
+    )
+    parser.add_argument("--catalog", default="meta", help="catalog folder, read recursively (default: meta)")
+    parser.add_argument("--cache-dir", default="cache", help="where fetched answers are cached (default: cache)")
+    parser.add_argument("--sources", default=defaults, help=f"comma-separated sources (default: {defaults})")
+    parser.add_argument("--offline", action="store_true", help="use the cache alone; ask no API")
+    parser.add_argument("--refresh", action="store_true", help="ask every API again, even for cached answers")
+    parser.add_argument("--dry-run", action="store_true", help="print a unified diff per file that would change; write nothing")
+    parser.add_argument("--history", default="", metavar="DIR",
+                        help="count history and CHANGES.md (default: history beside the catalog folder); not written on --dry-run/--offline")
+    parser.add_argument("--shard", default="", metavar="K/N", help="only the files in shard K of N (0 <= K < N), by a hash of their path")
+    return parser
