@@ -99,7 +99,7 @@ def enriched_catalog(n: int, root: Path) -> dict[str, paper_pb2.PaperInfo]:
         entries[path[: -len(".prototxt")]] = info
         target = root / "meta" / path
         target.parent.mkdir(parents=True, exist_ok=True)
-    for path, content in generated.files.items():
+    for path in generated.files:
         (root / "meta" / path).parent.mkdir(parents=True, exist_ok=True)
     for key, info in entries.items():
         (root / "meta" / f"{key}.prototxt").write_text(text_format.MessageToString(info, as_utf8=True), encoding="utf-8")
@@ -297,7 +297,7 @@ def report(results: dict) -> str:
     out = [START, "## Render (`python -m benchmarks.render_bench`)", "",
            f"Measured {results['when']} on {results['machine']}; load average before: {results['load_before']}, "
            f"after: {results['load_after']} (2 cores shared with other work: timings are noisy).", "",
-           "| papers | render (first) | render (nothing changed) | README.md | lists (all 5) | author.md | papers.json | papers.js | history on disk (1 year) | history lines | a night's append after a year |",
+           "| papers | render (first) | render (nothing changed) | README.md | lists (all 5) | author.md | papers.json | papers.js | history on disk (1 year) | history lines | a night's append after a year |",  # noqa: E501
            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size in results["sizes"]:
         s = size["sizes"]

@@ -102,7 +102,7 @@ class Cache:
         with self._lock:
             self._db.close()
 
-    def get_many(self, source: str, keys: Iterable[str], decode: Callable[[dict], object] | None = None) -> dict[str, Answer]:
+    def get_many(self, source: str, keys: Iterable[str], decode: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Answer]:
         """Cached answers for `keys` (fresh or not); unreadable entries are left out (a miss).
         With `decode`, a found answer's payload is the record it decodes to (and a payload
         that no longer decodes is a miss): only records stay in memory, not JSON trees."""
@@ -145,12 +145,15 @@ class Cache:
             self._db.executemany("UPDATE answers SET fetched_at = ? WHERE source = ? AND key = ?", rows)
 
 
-def _decode(source, key, status, payload, etag, fetched_at, decode=None) -> Answer | None:
+def _decode(
+    source: str, key: str, status: str, payload: str | None, etag: str | None, fetched_at: float,
+    decode: Callable[[dict[str, Any]], object] | None = None,
+) -> Answer | None:
     try:
         data = None if payload is None else json.loads(payload)
         if status not in (FOUND, NOT_FOUND) or (status == FOUND and not isinstance(data, dict)):
             raise ValueError(f"bad status/payload {status!r}")
-        if status == FOUND and decode is not None:
+        if status == FOUND and decode is not None and isinstance(data, dict):
             data = decode(data)
         return Answer(source, key, status, data, etag, float(fetched_at))
     except (ValueError, TypeError, KeyError) as error:

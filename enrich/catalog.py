@@ -235,8 +235,8 @@ def write_entries(items: list[tuple[str, bytes]], workers: int = 8) -> dict[str,
             prepared = list(pool.map(_prepare, items[start : start + 256]))
         folders = set()
         for path, target, temporary, error in prepared:
-            if error is not None:
-                errors[path] = error
+            if error is not None or temporary is None:
+                errors[path] = error or CatalogError(path, "cannot write")
                 continue
             try:
                 os.replace(temporary, target)
@@ -254,7 +254,7 @@ def write_entries(items: list[tuple[str, bytes]], workers: int = 8) -> dict[str,
     return errors
 
 
-def _prepare(item: tuple[str, bytes]):
+def _prepare(item: tuple[str, bytes]) -> tuple[str, Path, str | None, CatalogError | None]:
     """(path, target, temporary, error): the new content written and fsynced beside the target."""
     path, content = item
     target = Path(path)

@@ -26,7 +26,7 @@ class CatalogError(EnrichError):
         super().__init__(message)
         self.path, self.line, self.column, self.hint = path, line, column, hint
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[CatalogError], tuple[str, str, int, int, str]]:
         return (type(self), (self.path, self.message, self.line, self.column, self.hint))
 
     def __str__(self) -> str:
@@ -41,7 +41,7 @@ class SourceError(EnrichError):
         super().__init__(message)
         self.source, self.hint = source, hint
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str, str, str]]:
         return (type(self), (self.source, self.message, self.hint))
 
     def __str__(self) -> str:
@@ -63,7 +63,7 @@ class RateLimitExhausted(SourceUnavailable):
         super().__init__(source, message, hint)
         self.reset_at = reset_at
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[RateLimitExhausted], tuple[str, str, str, float]]:  # type: ignore[override]
         return (type(self), (self.source, self.message, self.hint, self.reset_at))
 
 
@@ -74,5 +74,5 @@ class TransientAnswer(EnrichError):
         super().__init__(message)
         self.retry_after = retry_after
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[TransientAnswer], tuple[str, float | None]]:
         return (type(self), (self.message, self.retry_after))

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
 
@@ -151,7 +152,7 @@ def read_points(folder: Path) -> Iterable[tuple[str, str, Counts]]:
 def read_history(folder: Path) -> dict[str, Series]:
     """Per paper key, its citation, influential-citation and star series (one point per day
     the count changed, oldest first)."""
-    series: dict[str, tuple[list, list, list]] = {}
+    series: dict[str, tuple[list[Any], list[Any], list[Any]]] = {}
     for day, key, counts in read_points(folder):
         lists = series.setdefault(key, ([], [], []))
         for points, value in zip(lists, (counts.citations, counts.influential_citations, counts.stars)):

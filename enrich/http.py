@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -85,13 +86,13 @@ class _Session(requests.Session):
     """A requests session that drops every credential header on a redirect to another host
     (requests itself only drops Authorization)."""
 
-    def rebuild_auth(self, prepared_request, response):
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
         old, new = urlsplit(response.request.url), urlsplit(prepared_request.url)
         if (old.hostname, old.port) != (new.hostname, new.port):
             for name in list(prepared_request.headers):
                 if name.lower() in _CREDENTIAL_HEADERS:
                     del prepared_request.headers[name]
-        super().rebuild_auth(prepared_request, response)
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
 
 
 def header_number(value: str | None) -> float | None:
@@ -150,8 +151,9 @@ class HttpClient:
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         retry_after = getattr(error, "retry_after", None)
+        seconds: float
         if retry_after is not None:
-            seconds = min(retry_after, self.policy.retry_after_max)
+            seconds = min(float(retry_after), self.policy.retry_after_max)
         else:
             seconds = wait_exponential_jitter(self.policy.backoff_initial, self.policy.backoff_max)(state)
         return seconds * self.settings.time_scale
@@ -168,7 +170,7 @@ class HttpClient:
         *,
         classify: Callable[[requests.Response], None] = default_classify,
         validate: Callable[[requests.Response], None] | None = None,
-        **kwargs,
+        **kwargs: Any,
     ) -> requests.Response:
         """Send with pacing and retries. `classify` raises TransientAnswer (retry) or a
         SourceError (stop) for a status; `validate` checks a 2xx body the same way."""
@@ -191,7 +193,14 @@ class HttpClient:
                 "try again later; nothing already in the catalog was erased",
             ) from None
 
-    def _send_once(self, method, url, classify, validate, kwargs) -> requests.Response:
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        classify: Callable[[requests.Response], None],
+        validate: Callable[[requests.Response], None] | None,
+        kwargs: dict[str, Any],
+    ) -> requests.Response:
         host = urlsplit(url).netloc
         self._pacer.wait(host)
         if self.gate is not None:

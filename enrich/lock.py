@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def _acquire(path: Path, mode: int, deadline: float, stack: ExitStack, waited_fo
 
 
 @contextmanager
-def run_lock(cache_dir: Path, timeout: float, shard: tuple[int, int] | None = None):
+def run_lock(cache_dir: Path, timeout: float, shard: tuple[int, int] | None = None) -> Iterator[None]:
     """Hold the run's locks; wait at most `timeout` seconds for other runs, else raise Busy."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout

@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -56,7 +56,7 @@ class UncommittedChanges(PublishError):
         )
         self.paths = paths
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[UncommittedChanges], tuple[list[str]]]:
         return (type(self), (self.paths,))
 
 
@@ -150,7 +150,7 @@ class Git:
         return Path(os.path.realpath(path)).relative_to(self.root.resolve()).as_posix()
 
     @contextmanager
-    def locked(self):
+    def locked(self) -> Iterator[None]:
         """One publishing process at a time per repository (shards may share a checkout)."""
         common = self.run("rev-parse", "--git-common-dir").stdout.strip()
         with FileLock(str((self.root / common) / "enrich-publish.lock")):
@@ -181,7 +181,7 @@ def dirty_paths(git: Git, folders: Iterable[Path | str]) -> list[str]:
     return sorted(set(paths))
 
 
-def require_clean(git: Git, folders: Iterable[Path | str], owned=lambda path: True) -> None:
+def require_clean(git: Git, folders: Iterable[Path | str], owned: Callable[[str], bool] = lambda path: True) -> None:
     """Raise UncommittedChanges when `folders` hold uncommitted work the run could write over
     (`owned(root-relative path)` narrows it, e.g. to a shard's own files)."""
     dirty = [path for path in dirty_paths(git, folders) if owned(path)]

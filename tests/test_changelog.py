@@ -50,12 +50,12 @@ def info(text: str) -> paper_pb2.PaperInfo:
 def test_section_lists_gains_renames_dead_links_and_unmatched_papers():
     before = {
         "a": info('paper { title: "A: x" abbr: "A" } enrichment { citation_count: 10 repo { url: "https://github.com/o/a" stars: 5 } }'),
-        "b": info('paper { title: "B" authors: "Name1" } code { url: "https://github.com/o/b" } enrichment { repo { url: "https://github.com/o/b" stars: 1 } }'),
+        "b": info('paper { title: "B" authors: "Name1" } code { url: "https://github.com/o/b" } enrichment { repo { url: "https://github.com/o/b" stars: 1 } }'),  # noqa: E501
         "c": info('paper { title: "C" }'),
     }
     after = {
         "a": info('paper { title: "A: x" abbr: "A" } enrichment { citation_count: 15 repo { url: "https://github.com/n/a" stars: 9 } }'),
-        "b": info('paper { title: "B" authors: "Real Person" } code { url: "https://github.com/o/b" } enrichment { repo { url: "https://github.com/o/b" stars: 1 not_found: true } }'),
+        "b": info('paper { title: "B" authors: "Real Person" } code { url: "https://github.com/o/b" } enrichment { repo { url: "https://github.com/o/b" stars: 1 not_found: true } }'),  # noqa: E501
         "c": info('paper { title: "C" } enrichment { abstract: "x" }'),
     }
     text = section("2026-11-26 03:00 UTC", before, after, ["a", "b", "c"],

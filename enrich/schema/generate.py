@@ -1,4 +1,5 @@
-"""Regenerate paper_pb2.py from paper.proto with grpcio-tools' bundled protoc."""
+"""Regenerate paper_pb2.py (and its type stub paper_pb2.pyi, for mypy) from paper.proto with
+grpcio-tools' bundled protoc (`pip install -e '.[dev]'`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def compile_proto(out_dir: Path, descriptor_set: Path | None = None) -> None:
-    """Run protoc on paper.proto, writing paper_pb2.py (and a descriptor set) to out_dir."""
+    """Run protoc on paper.proto, writing paper_pb2.py, paper_pb2.pyi (and a descriptor set) to out_dir."""
     from grpc_tools import protoc
 
-    args = ["protoc", f"-I{HERE}", f"--python_out={out_dir}"]
+    args = ["protoc", f"-I{HERE}", f"--python_out={out_dir}", f"--pyi_out={out_dir}"]
     if descriptor_set is not None:
         args.append(f"--descriptor_set_out={descriptor_set}")
     args.append(str(HERE / "paper.proto"))

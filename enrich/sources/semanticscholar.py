@@ -192,7 +192,8 @@ def _batch(client: HttpClient, base: str, batch: list[str]) -> list[Any]:
     response = client.request("POST", f"{base}/paper/batch", params={"fields": FIELDS}, json={"ids": batch}, validate=validate)
     if response.status_code != 200:
         raise SourceError(NAME, f"batch answered HTTP {response.status_code}: {_error_text(response)}")
-    return response.json()
+    papers: list[Any] = response.json()  # validated: a list of len(batch)
+    return papers
 
 
 def _resolve_by_title(query: Query, ctx: Context, base: str, result: SourceResult) -> None:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -192,19 +193,19 @@ def _by_institution(paper: Paper) -> Iterable[str]:
     return paper.institutions
 
 
-def _keyword_order(name: str) -> tuple:
+def _keyword_order(name: str) -> tuple[int, str]:
     return (KEYWORDS.index(name) if name in KEYWORDS else len(KEYWORDS), name)
 
 
-def _year_order(name: str) -> tuple:
+def _year_order(name: str) -> tuple[int]:
     return (-int(name),)
 
 
-def _name_order(name: str) -> tuple:
+def _name_order(name: str) -> tuple[str, str]:
     return (name.casefold(), name)
 
 
-LISTS: dict[str, tuple[str, str, Callable[[Paper], Iterable[str]], Callable[[str], tuple]]] = {
+LISTS: dict[str, tuple[str, str, Callable[[Paper], Iterable[str]], Callable[[str], tuple[Any, ...]]]] = {
     "keyword": ("Papers by keyword", "keywords", _by_keyword, _keyword_order),
     "venue": ("Papers by venue", "venues", _by_venue, _name_order),
     "year": ("Papers by year", "years", _by_year, _year_order),

@@ -7,6 +7,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
+
+from google.protobuf.message import Message
 
 from enrich.records import Entry
 from enrich.schema import paper_pb2
@@ -87,11 +90,11 @@ class Paper:
         return tuple(dict.fromkeys(name for name in names if name))
 
 
-def _text(message, name: str) -> str | None:
+def _text(message: Message, name: str) -> str | None:
     return getattr(message, name) if message.HasField(name) and getattr(message, name) != "" else None
 
 
-def _number(message, name: str) -> int | None:
+def _number(message: Message, name: str) -> int | None:
     return getattr(message, name) if message.HasField(name) else None
 
 
@@ -166,7 +169,7 @@ def papers_from_entries(
     return sorted(papers, key=lambda paper: paper.path)
 
 
-def reading_order(paper: Paper) -> tuple:
+def reading_order(paper: Paper) -> tuple[Any, ...]:
     """The order of the lists: newest year first (unknown year last), then by title
     (case-insensitive), then by path so equal titles keep a stable order."""
     return (-(paper.year if paper.year is not None else -10**6), paper.title.casefold(), paper.title, paper.path)
