@@ -507,8 +507,8 @@ def render(data: dict, before: dict | None = None) -> str:
         f"(process tree). It is not compressed, so it weighs {factor:g}x more against the floor than it would "
         "against the real APIs.",
         "",
-        *([f"**Every command ran against one already running Prefect server** (`--prefect-server`: "
-           f"`PREFECT_API_URL`), not Prefect's temporary server: the fixed cost above has no server start-up.", ""]
+        *(["**Every command ran against one already running Prefect server** (`--prefect-server`: "
+           "`PREFECT_API_URL`), not Prefect's temporary server: the fixed cost above has no server start-up.", ""]
           if data.get("prefect_api_url") else []),
         *(comparison(data, before) if before and before.get("factor") == factor else []),
         "## Runs",

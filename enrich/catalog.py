@@ -167,7 +167,7 @@ def _read_slice(paths: list[Path], catalog: Catalog, store: ParseCache | None, s
     parsed: list[tuple[bytes, int, bytes]] = []
     for path, raw, key in contents:
         entry = _from_store(str(path), stored.get(key)) if key in stored else _MISS
-        if entry is _MISS:
+        if isinstance(entry, _Miss):
             try:
                 entry = parse_entry(str(path), raw)
             except CatalogError as error:  # never stored: a bad file is parsed (and reported) every run
@@ -187,10 +187,14 @@ def _read_slice(paths: list[Path], catalog: Catalog, store: ParseCache | None, s
         store.put_many(parsed)
 
 
-_MISS = object()
+class _Miss:
+    """No usable stored parse: the file is parsed."""
 
 
-def _from_store(path: str, stored: tuple[int, bytes] | None):
+_MISS = _Miss()
+
+
+def _from_store(path: str, stored: tuple[int, bytes] | None) -> Entry | None | _Miss:
     """The Entry (or None: not a paper) a stored parse gives; _MISS if it does not decode."""
     if stored is None:
         return _MISS

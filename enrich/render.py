@@ -109,7 +109,7 @@ def outputs(options: RenderOptions, papers: list[Paper]) -> dict[Path, bytes]:
     readme = options.readme.read_text(encoding="utf-8")
     files = {options.readme: markdown.replace_region(readme, region).encode("utf-8")}
     catalog_label = _relative(options.catalog, options.lists)
-    list_links, list_rows = _links(options, options.lists), {}  # every list shares one row per paper
+    list_links, list_rows = _links(options, options.lists), dict[str, str]()  # every list shares one row per paper
     for kind in markdown.LISTS:
         text = markdown.grouped_list(kind, papers, list_links, catalog_label, list_rows)
         files[options.lists / f"{kind}.md"] = text.encode("utf-8")

@@ -128,8 +128,8 @@ class Report:
         if remarks:
             out += ["", "## Notes", ""] + [f"- {remark}" for remark in remarks]
         if self.suggestions:  # discovery: what a curator may apply (--apply-venues, --apply-code) or check
-            shown = self.suggestions[:max_changes] if max_changes is not None else self.suggestions
-            out += ["", "## Suggestions", ""] + [f"- `{path}`: {_md(text)}" for path, text in shown]
+            suggested = self.suggestions[:max_changes] if max_changes is not None else self.suggestions
+            out += ["", "## Suggestions", ""] + [f"- `{path}`: {_md(text)}" for path, text in suggested]
         if self.changelog:  # the section this run added to CHANGES.md
             out += ["", self.changelog.rstrip("\n").replace("## ", "## Change log, ", 1)]
         return "\n".join(out) + "\n"
