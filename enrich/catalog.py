@@ -208,13 +208,14 @@ def _from_store(path: str, stored: tuple[int, bytes] | None) -> Entry | None | _
         return _MISS
 
 
-def remember_written(cache_dir: Path, written: list[tuple[bytes, paper_pb2.PaperInfo]]) -> None:
-    """Store the parse of files this run wrote: their bytes are protobuf's own printing of
-    `info`, and that text parses back to `info` exactly, so the next run need not parse them."""
+def remember_written(cache_dir: Path, written: list[tuple[bytes, bytes]]) -> None:
+    """Store the parse of files this run wrote, as (file bytes, binary form of the message they
+    were printed from): protobuf's text printing parses back to that message exactly, so the
+    next run need not parse them."""
     if not written:
         return
     with ParseCache(cache_dir) as store:
-        store.put_many((parsecache.digest(content), parsecache.PAPER, info.SerializeToString()) for content, info in written)
+        store.put_many((parsecache.digest(content), parsecache.PAPER, message) for content, message in written)
 
 
 def render(info: paper_pb2.PaperInfo) -> bytes:

@@ -22,7 +22,6 @@ from enrich.errors import SourceError
 from enrich.merge import ABSENT, FOUND, NOT_FOUND, UNKNOWN, Finding, merge
 from enrich.records import Entry, EntryView
 from enrich.report import Report, SourceStats
-from enrich.schema import paper_pb2
 from enrich.settings import Settings
 from enrich.sources.base import Context, Query, Source, SourceResult, fail_all
 from enrich.sources.registry import all_sources
@@ -256,7 +255,7 @@ def write(
     """Merge each entry, write the files that change (or keep their diff), and fill the report.
     With `cache_dir`, the parse of each file written is kept for the next run (catalog.remember_written)."""
     changed: list[tuple[str, bytes, list[str]]] = []
-    parses: dict[str, paper_pb2.PaperInfo] = {}
+    parses: dict[str, bytes] = {}  # binary, not the messages: 20,000 of those would cost ~100 MB
     for entry in entries:
         merged = merge(entry.info, findings_for(entry.path, lookups, results, sources), today)
         for source, found_title in merged.mismatches:
@@ -265,7 +264,8 @@ def write(
             report.unchanged += 1
         else:
             changed.append((entry.path, catalog_io.render(merged.info), merged.changes))
-            parses[entry.path] = merged.info
+            if cache_dir is not None and not dry_run:
+                parses[entry.path] = merged.info.SerializeToString()
     if dry_run:
         report.diffs += [_diff(path, content) for path, content, _ in changed]
         errors = {}
