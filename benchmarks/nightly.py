@@ -129,7 +129,7 @@ def verdicts(size: dict, fixed: dict) -> dict[str, tuple[bool, str]]:
     return {
         "wall": (run["wall"] <= allowed, f"{run['wall']:.1f} s against ≤ {allowed:.1f} s ({NIGHTLY_TARGET_RATIO} × {floor:.1f} s "
                  f"floor + {fixed['wall']:.1f} s fixed)"),
-        "rss": (run["maxrss_mb"] < NIGHTLY_TARGET_RSS_MB, f"{run['maxrss_mb']:.0f} MB (tree {run['tree_rss_mb']:.0f} MB)"),
+        "rss": (run["maxrss_mb"] < NIGHTLY_TARGET_RSS_MB, f"{run['maxrss_mb']:.1f} MB (tree {run['tree_rss_mb']:.0f} MB)"),
         "requests": (all(v == 0 for v in extra.values()),
                      ", ".join(f"{api} {_accepted(run, api)}/{night['minimum_requests'][api]}" for api in APIS)),
         "429": (rejected == 0, str(rejected)),
