@@ -30,6 +30,8 @@ def all_sources() -> dict[str, Source]:
         if point.name in found and found[point.name] is not source:
             raise EnrichError(f"two sources registered as {point.name!r}: uninstall one")
         found[point.name] = source
+    if not found:
+        raise EnrichError(f"no source registered (entry points {GROUP!r}): reinstall the package (pip install -e .) so they are seen")
     return dict(sorted(found.items(), key=lambda item: (item[1].position, item[0])))
 
 
