@@ -12,7 +12,8 @@ from git_fixtures import CURATOR, TOKEN, clone, curator_commit, enrich_files, gi
 from git_fixtures import curator, remote, worker  # noqa: F401
 from enrich import publish
 from enrich.clone import CloneUnusable, clone_folder, working_clone
-from enrich.merge import Findings, merge
+from enrich.merge import FOUND, Finding, merge
+from enrich.sources import all_sources
 from enrich.publish import Git, PushConflict, UncommittedChanges
 
 
@@ -211,7 +212,9 @@ def test_the_subject_counts_what_merge_reported():
     entry.enrichment.semantic_scholar_id = "x" * 40
     record = PaperRecord(source="semantic_scholar", title="SparseGPT", authors=("Elias Frantar", "Dan Alistarh"),
                          citation_count=1_804, semantic_scholar_id="x" * 40)
-    changes = merge(entry, Findings(semantic_scholar=record), "2026-12-02").changes
+    s2 = all_sources()["semantic_scholar"]
+    findings = [Finding("semantic_scholar", FOUND, record, s2.offers, s2.dead_when_not_found)]
+    changes = merge(entry, findings, "2026-12-02").changes
     subject, body = publish.commit_message({"meta/a.prototxt": changes, "meta/b.prototxt": ["abstract added"]})
     assert subject == "enrich: 2 papers updated, 1 added authors, +1,204 citations"
     assert body.splitlines()[0].startswith("- meta/a.prototxt: ") and "citation_count 600 -> 1804 (+1204)" in body
