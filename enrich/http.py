@@ -184,13 +184,14 @@ class HttpClient:
             sleep=time.sleep,
             reraise=True,
         )
+        started = time.monotonic()
         try:
             return retrying(self._send_once, method, url, classify, validate, kwargs)
         except _TRANSIENT_ERRORS as error:
+            seconds = time.monotonic() - started
+            state = "unreachable" if isinstance(error, (requests.Timeout, requests.ConnectionError)) else "no usable answer"
             raise RetriesExhausted(
-                self.source,
-                f"no usable answer after {self.policy.attempts} tries: {_describe(error)}",
-                "try again later; nothing already in the catalog was erased",
+                self.source, f"{state} after {self.policy.attempts} tries over {seconds:.0f} s ({_describe(error)})"
             ) from None
 
     def _send_once(

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
+# Kinds of attention items (the JSON report's `kind`). A source that is down, or that failed
+# the same way for several papers, is one item; the rest are one item per paper.
+SOURCE_DOWN = "source_down"  # unreachable after its retries, or refusing us: its papers not asked
+SOURCE_FAILED = "source_failed"  # the same failure for several papers
+PAPER_FAILED = "paper_failed"  # a source failed for one paper
+FILE_ERROR = "file_error"  # a file that could not be read or written
+WRONG_LINK = "wrong_link"  # the link points to a paper with a clearly different title
+DEAD_REPOSITORY = "dead_repository"  # the code link's repository is gone
+STATE_MESSAGE_CHARS = 300  # the final state's message stays short: counts and the first causes
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One thing a curator must act on, printed as one line."""
+
+    kind: str
+    text: str
+    source: str = ""
+    paths: tuple[str, ...] = ()
+    short: str = ""  # a few words, for the final state's message
 
 
 @dataclass
@@ -32,6 +54,7 @@ class Report:
     dead_links: list[tuple[str, str]] = field(default_factory=list)  # (path, url)
     file_errors: list[str] = field(default_factory=list)
     source_problems: list[str] = field(default_factory=list)
+    sources_down: dict[str, str] = field(default_factory=dict)  # source -> why it was not asked further
     duplicates: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, paths)
     suggestions: list[tuple[str, str]] = field(default_factory=list)  # (path, what a curator may apply)
     diffs: list[str] = field(default_factory=list)  # --dry-run: unified diff per file
@@ -42,16 +65,59 @@ class Report:
     history_written: list[str] = field(default_factory=list)  # history files this run appended to
     changelog: str = ""  # this run's CHANGES.md section ("" when nothing changed)
 
+    def attention_items(self) -> list[Attention]:
+        """Everything a curator must act on (non-empty means exit 1), grouped by cause: a source
+        that is down is one item; per-paper problems follow, sorted by file."""
+        grouped: list[Attention] = []
+        per_paper: list[tuple[str, Attention]] = []
+        by_cause: dict[tuple[str, str], list[str]] = {}
+        for path, source, reason in self.failed:
+            by_cause.setdefault((source, reason), []).append(path)
+        for (source, reason), paths in sorted(by_cause.items()):
+            said = reason if reason.startswith(f"{source}:") else f"{source}: {reason}"
+            files = tuple(sorted(paths))
+            if self.sources_down.get(source) == reason:
+                text = f"{said} — {_papers(len(files))} not asked; nothing erased; try again later"
+                head = said.split(" (", 1)[0]
+                grouped.append(Attention(SOURCE_DOWN, text, source, files, f"{head} ({_papers(len(files))} not asked)"))
+            elif len(files) > 1:
+                text = f"{said} — {_papers(len(files))}; nothing erased"
+                grouped.append(Attention(SOURCE_FAILED, text, source, files, f"{source} failed for {_papers(len(files))}"))
+            else:
+                text = f"{files[0]}: {said}"
+                per_paper.append((files[0], Attention(PAPER_FAILED, text, source, files, f"{files[0]}: {source} failed")))
+        for error in self.file_errors:
+            path = _error_path(error)
+            per_paper.append((path, Attention(FILE_ERROR, error, "", (path,), f"{path}: cannot read or write")))
+        for path, source, curated, found in self.mismatches:
+            text = f"{path}: link points to a different paper? catalog title {curated!r}, {source} title {found!r}"
+            per_paper.append((path, Attention(WRONG_LINK, text, source, (path,), f"{path}: link points to a different paper?")))
+        for path, url in self.dead_links:
+            text = f"{path}: repository link is dead ({url})"
+            per_paper.append((path, Attention(DEAD_REPOSITORY, text, "github", (path,), f"{path}: repository link is dead")))
+        return grouped + [item for _, item in sorted(per_paper, key=lambda pair: pair[0])]
+
     def attention(self) -> list[str]:
-        """Everything a curator must act on (non-empty means exit 1)."""
-        items = [f"cannot read or write {error}" for error in self.file_errors]
-        items += [f"{path}: {source} failed: {reason}" for path, source, reason in self.failed]
-        items += [
-            f"{path}: link points to a different paper? catalog title {curated!r}, {source} title {found!r}"
-            for path, source, curated, found in self.mismatches
-        ]
-        items += [f"{path}: repository link is dead ({url})" for path, url in self.dead_links]
-        return items
+        """The attention items' lines."""
+        return [item.text for item in self.attention_items()]
+
+    def state_message(self) -> str:
+        """The final state's message: short, counts and the first causes."""
+        items = self.attention_items()
+        if not items:
+            verb = "would change" if self.dry_run else "changed"
+            return f"catalog enriched: {len(self.enriched)} {verb}, {self.unchanged} unchanged"
+        message = f"{len(items)} item(s) need attention: "
+        shown = 0
+        for item in items:
+            text = item.short if len(item.short) <= 100 else item.short[:99] + "…"
+            if len(message) + len(text) > STATE_MESSAGE_CHARS - 40 and shown:
+                break
+            message += (" | " if shown else "") + text
+            shown += 1
+        if shown < len(items):
+            message += f" | and {len(items) - shown} more (see the report)"
+        return message
 
     @property
     def exit_code(self) -> int:
@@ -73,7 +139,8 @@ class Report:
         for path in self.enriched:
             lines.append(f"  {'would change' if self.dry_run else 'changed'} {path}: " + "; ".join(self.changes.get(path, [])))
         lines += [f"  not found: {path} ({source})" for path, source in self.not_found]
-        lines += [f"  not in cache (offline): {path} ({source})" for path, source in self.not_in_cache]
+        for source, paths in _by_source(self.not_in_cache).items():
+            lines.append(f"  not in cache (offline): {source}: {_papers(len(paths))} (run without --offline to fetch them)")
         lines += [f"  left for the next run: {path} ({source})" for path, source in self.deferred]
         lines += [f"  note: {path}: {remark}" for path, remark in self.notes]
         lines += [f"  duplicate {key}: {', '.join(paths)}" for key, paths in self.duplicates]
@@ -84,7 +151,7 @@ class Report:
         lines += [f"  history: {path}" for path in self.history_written]
         attention = self.attention()
         if attention:
-            lines.append(f"needs attention ({len(attention)}):")
+            lines.append(f"needs attention ({len(attention)}):")  # one line per cause
             lines += [f"  {item}" for item in attention]
         return lines
 
@@ -133,6 +200,71 @@ class Report:
         if self.changelog:  # the section this run added to CHANGES.md
             out += ["", self.changelog.rstrip("\n").replace("## ", "## Change log, ", 1)]
         return "\n".join(out) + "\n"
+
+
+    def to_json(self) -> dict:
+        """The run's report as JSON data (`--report-json`; schemas/report.schema.json)."""
+        return {
+            "schema": "report/1",
+            "started": _iso(self.started),
+            "finished": _iso(self.finished),
+            "duration_seconds": round(max(0.0, self.finished - self.started), 3),
+            "dry_run": self.dry_run,
+            "exit_code": self.exit_code,
+            "counts": {
+                "papers_read": self.papers_read,
+                "changed": len(self.enriched),
+                "unchanged": self.unchanged,
+                "not_found": len(self.not_found),
+                "failed": len(self.failed),
+                "attention": len(self.attention_items()),
+            },
+            "sources": {
+                name: {
+                    "asked": stats.asked,
+                    "requests": stats.requests,
+                    "retries": stats.retries,
+                    "cache_hits": stats.cache_hits,
+                    "last_checked": _iso(stats.last_checked) if stats.last_checked else None,
+                    "down": self.sources_down.get(name),
+                }
+                for name, stats in self.sources.items()
+            },
+            "changed": [{"path": path, "changes": list(self.changes.get(path, []))} for path in self.enriched],
+            "attention": [
+                {"kind": item.kind, "source": item.source or None, "text": item.text, "paths": list(item.paths)}
+                for item in self.attention_items()
+            ],
+            "not_found": [{"path": path, "source": source} for path, source in self.not_found],
+            "not_in_cache": [{"path": path, "source": source} for path, source in self.not_in_cache],
+            "deferred": [{"path": path, "source": source} for path, source in self.deferred],
+            "notes": [{"path": path, "text": remark} for path, remark in self.notes],
+            "duplicates": [{"id": key, "paths": list(paths)} for key, paths in self.duplicates],
+            "skipped": [{"path": path, "why": why} for path, why in self.skipped_files],
+            "source_problems": list(self.source_problems),
+        }
+
+
+def _papers(count: int) -> str:
+    return f"{count} paper" + ("" if count == 1 else "s")
+
+
+def _by_source(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """(path, source) pairs -> source -> paths, sources in first-seen order."""
+    grouped: dict[str, list[str]] = {}
+    for path, source in pairs:
+        grouped.setdefault(source, []).append(path)
+    return grouped
+
+
+def _error_path(error: str) -> str:
+    """The file a CatalogError's line names ("path:line:column: what" or "path: what")."""
+    path = error.split(": ", 1)[0]
+    return re.sub(r":\d+:\d+$", "", path)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _md(text: str) -> str:

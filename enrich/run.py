@@ -300,7 +300,9 @@ def report_sources(report: Report, results: Mapping[str, SourceResult], lookups:
             asked=len({query.key for query in wanted.values()}),
             last_checked=max(checked) if checked else None,
         )
-        report.source_problems += [f"{name}: {problem}" for problem in result.problems]
+        report.source_problems += [f"{name}: {problem}" for problem in result.problems if problem != result.down]
+        if result.down:
+            report.sources_down[name] = result.down
         dead_when_missing = sources[name].dead_when_not_found
         keys_to_paths: dict[str, list[str]] = defaultdict(list)
         for path, query in wanted.items():

@@ -3,26 +3,31 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import State
-from prefect.futures import PrefectFuture
-from prefect.states import Completed, Failed
-from prefect.utilities.annotations import opaque, quote
+from flows import console
 
-from enrich import run
-from enrich.errors import UsageError
-from enrich.lock import Busy, run_lock
-from enrich.report import Report
-from enrich.settings import Settings
-from enrich.sources import SourceResult
-from flows import server
-from flows.options import build_parser, default_sources, run_options
+console.telemetry_off_by_default()  # before Prefect starts (see flows/console.py)
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.client.schemas.objects import State  # noqa: E402
+from prefect.futures import PrefectFuture  # noqa: E402
+from prefect.states import Completed, Failed  # noqa: E402
+from prefect.utilities.annotations import opaque, quote  # noqa: E402
+
+from enrich import run  # noqa: E402
+from enrich.errors import UsageError  # noqa: E402
+from enrich.lock import Busy, run_lock  # noqa: E402
+from enrich.report import Report  # noqa: E402
+from enrich.settings import Settings  # noqa: E402
+from enrich.sources import SourceResult  # noqa: E402
+from flows import server  # noqa: E402
+from flows.options import build_parser, default_sources, run_options  # noqa: E402
 
 REPORT_ARTIFACT = "enrichment-report"
 ARTIFACT_CHANGES = 200  # changed files listed in the artifact (the command's output lists all)
@@ -76,9 +81,9 @@ def publish(report: Report, logger: logging.Logger | logging.LoggerAdapter[loggi
     """Totals and what needs attention to the logs; the report (first ARTIFACT_CHANGES changed
     files) as the markdown artifact. The command's output lists every changed file."""
     for line in report.summary_lines()[: 1 + len(report.sources)]:
-        logger.info(line)
-    for item in report.attention():
-        logger.warning("needs attention: %s", item)
+        logger.info(line, extra=console.printed_by_command())
+    for item in report.attention():  # one line per cause
+        logger.warning("needs attention: %s", item, extra=console.printed_by_command())
     create_markdown_artifact(
         key=REPORT_ARTIFACT, markdown=report.markdown(ARTIFACT_CHANGES), description="What the last enrichment run did"
     )
@@ -98,11 +103,10 @@ def render_views(catalog: str, history: str) -> str | None:
 def final_state(report: Report, also: list[str]) -> State[Report]:
     """Failed when something needs a curator (the reason in the message), else Completed.
     opaque(): Prefect walks a flow's return value object by object (seconds at 20,000 entries)."""
-    attention = report.attention() + also
     data = opaque(report)
-    if attention:
-        return Failed(message=f"{len(attention)} item(s) need attention: " + "; ".join(attention[:5]), data=data)
-    return Completed(message=f"catalog enriched: {len(report.enriched)} changed, {report.unchanged} unchanged", data=data)
+    if report.attention() or also:
+        return Failed(message=" | ".join([*also, report.state_message()] if report.attention() else also), data=data)
+    return Completed(message=report.state_message(), data=data)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"error: {error}", file=sys.stderr)
         return 2
+    console.command_prints_summary()
     state = enrich_catalog(
         catalog=args.catalog, cache_dir=args.cache_dir, sources=args.sources, offline=args.offline,
         refresh=args.refresh, dry_run=args.dry_run, shard=args.shard, history=args.history, return_state=True,
@@ -127,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     for diff in report.diffs:
         sys.stdout.write(diff)
     print("\n".join(report.summary_lines()))
+    if args.report_json:
+        try:
+            Path(args.report_json).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        except OSError as error:
+            print(f"error: --report-json {args.report_json}: cannot write: {error.strerror}", file=sys.stderr)
+            return 1
     return report.exit_code
 
 

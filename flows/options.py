@@ -73,4 +73,5 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--history", default="", metavar="DIR",
                         help="count history and CHANGES.md (default: history beside the catalog folder); not written on --dry-run/--offline")
     parser.add_argument("--shard", default="", metavar="K/N", help="only the files in shard K of N (0 <= K < N), by a hash of their path")
+    parser.add_argument("--report-json", metavar="FILE", help="also write the run's report as JSON (schemas/report.schema.json)")
     return parser

@@ -136,3 +136,13 @@ def seed_copy(folder: Path, files: dict[str, bytes] | None = None) -> Path:
     for name, data in (files or snapshot(ROOT / "meta")).items():
         (folder / name).write_bytes(data)
     return folder
+
+
+def assert_each_paper_reported(out: str, paths: list[str], source: str) -> None:
+    """Every paper `source` left unanswered is in the output: on its own line, or counted in the
+    source's one line (a source that is down, or failing the same way for several papers)."""
+    lines = [line.strip() for line in out.splitlines()]
+    unnamed = [path for path in paths if not any(line.startswith(f"{path}: {source}") for line in lines)]
+    if unnamed:
+        grouped = [line for line in lines if line.startswith(f"{source}: ") and f" — {len(unnamed)} paper" in line]
+        assert len(grouped) == 1, (unnamed, out)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import seed_copy, snapshot
+from conftest import assert_each_paper_reported, seed_copy, snapshot
 from doubles import Fault
 
 from enrich import catalog as catalog_io
@@ -302,8 +302,7 @@ def assert_nothing_erased_and_named(outcome, folder: Path, before: dict[str, byt
     assert snapshot(folder) == before
     asked = asked_files(folder, source)
     assert asked
-    for path in asked:
-        assert f"{path}: {source} failed: " in outcome.out, path
+    assert_each_paper_reported(outcome.out, asked, source)
     assert "Traceback" not in outcome.out
 
 

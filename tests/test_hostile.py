@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import seed_copy, snapshot
+from conftest import assert_each_paper_reported, seed_copy, snapshot
 from doubles import Fault
 from doubles.base import Answer, DoubleServer
 from hypothesis import given, settings
@@ -65,8 +65,7 @@ def assert_nothing_erased_and_named(outcome, folder: Path, source: str, reason: 
     module = all_sources()[source]
     asked = [e.path for e in catalog_io.read_catalog(folder).entries if module.query(EntryView.of(e))]
     assert asked
-    for path in asked:
-        assert f"{path}: {source} failed: " in outcome.out, path
+    assert_each_paper_reported(outcome.out, asked, source)
     assert reason in outcome.out, outcome.out
     assert "Traceback" not in outcome.out
 

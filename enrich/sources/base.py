@@ -99,6 +99,7 @@ class SourceResult:
     deferred: set[str] = field(default_factory=set)  # not asked this run (budget spent): next run
     checked: dict[str, float] = field(default_factory=dict)  # key -> when the source was last asked
     problems: list[str] = field(default_factory=list)  # source-wide remarks (e.g. what to set)
+    down: str = ""  # why the source stopped being asked this run (its papers' failure reason), if it did
     cache_hits: int = 0
     requests: int = 0
     retries: int = 0
@@ -229,7 +230,10 @@ def apply_cached(result: SourceResult, answers: dict[str, Answer]) -> None:
 
 
 def fail_all(result: SourceResult, keys: list[str], error: SourceError) -> None:
-    """Mark keys as failed for this run (nothing erased), with the error's reason."""
+    """Mark keys as failed for this run (nothing erased), with the error's reason. A source that is
+    down or refusing us is one cause for the report, not one per paper."""
+    if isinstance(error, (RetriesExhausted, SourceUnavailable)):
+        result.down = str(error)
     for key in keys:
         result.failed[key] = str(error)
 

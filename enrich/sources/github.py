@@ -28,6 +28,7 @@ from enrich.sources.base import (
     SourceResult,
     answer_for,
     apply_cached,
+    fail_all,
     plan,
     run_batches,
 )
@@ -92,9 +93,7 @@ class GitHub(SourceBase):
             )
             result.deferred.update(left)  # unknown this run, not a failure: the next run continues
         except SourceUnavailable as error:
-            for key in todo.to_ask:
-                if key not in result.checked:
-                    result.failed[key] = str(error)
+            fail_all(result, [key for key in todo.to_ask if key not in result.checked], error)
         return result
 
 

@@ -164,6 +164,7 @@ def _fetch(source: SemanticScholar, wanted: list[Query], ctx: Context) -> Source
             _resolve_by_title(query, ctx, base, result)
         except RetriesExhausted as error:
             down = error
+            result.down = str(error)
             result.failed[query.key] = str(error)
     _remember_by_paper_id(ctx, result, todo.cached)
     return result
