@@ -194,6 +194,12 @@ def short_venue(venue: str, known: Known) -> str:
     return DEFAULT_VENUE
 
 
+def year_from_venue(venue: str) -> int | None:
+    """The year a venue string names ("ICLR 2024 poster" -> 2024), else None."""
+    found = re.search(r"(?<!\d)((?:19|20)\d\d)(?!\d)", venue)
+    return int(found.group(1)) if found else None
+
+
 def stable_name(key: str) -> str:
     """An 8-character name from a paper's id, like the catalog's random ones but the same every time."""
     number = int.from_bytes(hashlib.sha1(key.encode("utf-8")).digest()[:8], "big")

@@ -284,3 +284,32 @@ def _prepare(item: tuple[str, bytes]) -> tuple[str, Path, str | None, CatalogErr
         Path(temporary).unlink(missing_ok=True)
         return path, target, None, CatalogError(path, f"cannot write: {error.strerror}", hint="check free space and permissions")
     return path, target, temporary, None
+
+
+def create_entry(path: str, content: bytes) -> None:
+    """Write a new file, never over an existing one: the content is written and fsynced beside it,
+    then hard-linked to its name (which fails if the name exists), so it appears whole or not at all."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
+    except OSError as error:
+        raise CatalogError(path, f"cannot write: {error.strerror}", hint="check permissions") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.link(temporary, target)
+    except FileExistsError:
+        raise CatalogError(path, "a file with this name already exists: not overwritten", hint="run the command again") from None
+    except OSError as error:
+        raise CatalogError(path, f"cannot write: {error.strerror}", hint="check free space and permissions") from None
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)

@@ -168,3 +168,8 @@ def test_a_title_search_links_the_strongest_id_found():
     assert add.best_link(PaperRecord("semantic_scholar", "t", arxiv_id="2301.00774", doi="10.1/x"), wanted) == "https://arxiv.org/abs/2301.00774"
     assert add.best_link(PaperRecord("semantic_scholar", "t", doi="10.1/X"), wanted) == "https://doi.org/10.1/x"
     assert add.best_link(PaperRecord("semantic_scholar", "t", semantic_scholar_id="abc"), wanted) == "https://www.semanticscholar.org/paper/abc"
+
+
+@pytest.mark.parametrize(("venue", "year"), [("ICLR 2024 poster", 2024), ("NeurIPS", None), ("Proc. 12345", None), ("", None)])
+def test_year_from_venue(venue, year):
+    assert add.year_from_venue(venue) == year
