@@ -10,16 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from enrich.errors import UsageError
-from enrich.ids import arxiv_id_from_url, doi_from_url, openreview_id_from_url, split_arxiv_version
+from enrich.ids import acl_id_from_url, arxiv_id_from_url, doi_from_url, openreview_id_from_url, split_arxiv_version
 from enrich.match import normalise_title
 from enrich.merge import placeholder_abbr
 from enrich.records import Entry, PaperRecord
 from enrich.schema import paper_pb2
 
-ARXIV, OPENREVIEW, DOI, TITLE = "arxiv", "openreview", "doi", "title"
+ARXIV, OPENREVIEW, DOI, ACL, TITLE = "arxiv", "openreview", "doi", "acl", "title"
 DEFAULT_VENUE = "arXiv"
-_BARE_DOI_RE = re.compile(r"^(?:doi:\s*)?(10\.\d{4,9}/\S+)$", re.IGNORECASE)
-_HF_PAPER_RE = re.compile(r"^/papers/([^/?#]+)/?$")
 _YEAR_FOLDER_RE = re.compile(r"^(19|20)\d\d$")
 # Venue strings that name a venue the paper was *not* accepted at.
 _NOT_ACCEPTED_RE = re.compile(r"\b(submitted to|withdrawn|rejected|desk rejected)\b", re.IGNORECASE)
@@ -50,24 +48,14 @@ def canonical_link(kind: str, key: str) -> str:
         ARXIV: f"https://arxiv.org/abs/{key}",
         OPENREVIEW: f"https://openreview.net/forum?id={key}",
         DOI: f"https://doi.org/{key}",
+        ACL: f"https://aclanthology.org/{key}/",
     }.get(kind, "")
 
 
-def _hugging_face_arxiv_id(text: str) -> str | None:
-    """huggingface.co/papers/<arXiv id>: Hugging Face paper pages are named by arXiv id."""
-    stripped = text.strip()
-    with_scheme = stripped if "://" in stripped else "https://" + stripped
-    match = re.match(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)(/[^?#]*)", with_scheme, re.IGNORECASE)
-    if not match:
-        return None
-    page = _HF_PAPER_RE.match(match.group(1))
-    parsed = split_arxiv_version(page.group(1)) if page else None
-    return parsed[0] if parsed else None
-
-
 def classify(text: str) -> Wanted:
-    """What an input names: an arXiv id or link, an OpenReview link, a DOI (link or bare), a
-    Hugging Face paper page, else a title. AddError for an empty input or a link we cannot read."""
+    """What an input names: an arXiv id, any link enrich/ids.py reads (arXiv and its mirrors and
+    readers such as Hugging Face paper pages, OpenReview, DOI and publisher pages, ACL Anthology),
+    a bare DOI, else a title. AddError for an empty input or a link we cannot read."""
     given = text.strip()
     if not given:
         raise AddError("empty input: give an arXiv id, a link or a title")
@@ -75,13 +63,14 @@ def classify(text: str) -> Wanted:
     parsed = split_arxiv_version(bare)
     if parsed:
         return Wanted(given, ARXIV, parsed[0])
-    for kind, parse in ((ARXIV, arxiv_id_from_url), (ARXIV, _hugging_face_arxiv_id), (OPENREVIEW, openreview_id_from_url), (DOI, doi_from_url)):
-        key = parse(given)
+    if re.match(r"^(?:doi:\s*)?10\.", given, re.IGNORECASE):
+        given_link = "https://doi.org/" + re.sub(r"^doi:\s*", "", given, flags=re.IGNORECASE)
+    else:
+        given_link = given
+    for kind, parse in ((ARXIV, arxiv_id_from_url), (OPENREVIEW, openreview_id_from_url), (DOI, doi_from_url), (ACL, acl_id_from_url)):
+        key = parse(given_link)
         if key:
             return Wanted(given, kind, key)
-    doi = _BARE_DOI_RE.match(given)
-    if doi:
-        return Wanted(given, DOI, doi.group(1).rstrip(".").lower())
     if re.match(r"^[a-z][a-z0-9+.\-]*://", given, re.IGNORECASE) or re.match(r"^[\w\-]+(\.[\w\-]+)+/", given):
         raise AddError(
             f"{given}: not a link this command can read (give an arXiv id or link, an OpenReview, DOI or "

@@ -11,7 +11,7 @@ from pathlib import Path
 from enrich import add
 from enrich import catalog as catalog_io
 from enrich import pipeline
-from enrich.add import ARXIV, DOI, OPENREVIEW, TITLE, AddError, Known, Wanted
+from enrich.add import ACL, ARXIV, DOI, OPENREVIEW, TITLE, AddError, Known, Wanted
 from enrich.errors import CatalogError
 from enrich.match import normalise_title
 from enrich.records import Entry, PaperRecord
@@ -23,7 +23,7 @@ from enrich.sources import SourceResult
 log = logging.getLogger(__name__)
 ADDED, WOULD_ADD, DUPLICATE, NO_MATCH, FAILED = "added", "would add", "already in the catalog", "no confident match", "failed"
 # The source whose record a new entry is built from, per kind of input.
-PRIMARY = {ARXIV: "arxiv", OPENREVIEW: "openreview", DOI: "semantic_scholar", TITLE: "semantic_scholar"}
+PRIMARY = {ARXIV: "arxiv", OPENREVIEW: "openreview", DOI: "semantic_scholar", ACL: "semantic_scholar", TITLE: "semantic_scholar"}
 
 
 @dataclass
