@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+import threading
+from typing import Any
 
 # The commands turn Prefect's anonymous telemetry off (an offline run would otherwise print
 # "Failed to send telemetry"), unless ENRICH_PREFECT_TELEMETRY=1 or the user set Prefect's own
@@ -22,8 +25,13 @@ def telemetry_off_by_default(environ: os._Environ[str] | dict[str, str] = os.env
     environ.setdefault("DO_NOT_TRACK", "1")
 
 
+PROGRESS_LINE = "enrich_progress_line"  # a progress log line: off the console while a live display shows it
+
+
 class _PrintedByCommand(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, PROGRESS_LINE, False) and ACTIVE is not None:
+            return False
         return not getattr(record, COMMAND_PRINTS, False)
 
 
@@ -40,3 +48,57 @@ def command_prints_summary() -> None:
 def printed_by_command() -> dict[str, bool]:
     """`extra=` for a log call whose line the command also prints."""
     return {COMMAND_PRINTS: True}
+
+
+def shown_by_progress() -> dict[str, bool]:
+    """`extra=` for a progress log line (the live display shows it on a terminal)."""
+    return {PROGRESS_LINE: True}
+
+
+class Progress:
+    """Per source on a terminal: ids asked / total, requests, retries and the time left at the
+    pace seen so far (rich's estimate). Thread-safe: the sources' fetches call `update` from
+    their own threads. Log lines marked with `shown_by_progress()` stay off the console meanwhile."""
+
+    def __init__(self, stream=None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+        from rich.progress import Progress as RichProgress
+
+        self.display = RichProgress(
+            TextColumn("{task.description:<18}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("ids · {task.fields[requests]} requests · {task.fields[retries]} retries · left"),
+            TimeRemainingColumn(),
+            console=Console(file=stream or sys.stderr),
+            transient=False,
+        )
+        self._tasks: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def update(self, source: str, done: int, total: int, requests: int = 0, retries: int = 0) -> None:
+        with self._lock:
+            if source not in self._tasks:
+                self._tasks[source] = self.display.add_task(source, total=total, requests=0, retries=0)
+            self.display.update(self._tasks[source], completed=done, total=total, requests=requests, retries=retries)
+
+    def __enter__(self) -> "Progress":
+        global ACTIVE
+        self.display.start()
+        ACTIVE = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        global ACTIVE
+        ACTIVE = None
+        self.display.stop()
+
+
+ACTIVE: Progress | None = None  # the display the command started, if any (None: plain log lines)
+
+
+def wants_progress(stream=None) -> bool:
+    """A live display only on a terminal; plain log lines when piped, in CI or in a deployment."""
+    stream = stream or sys.stderr
+    return hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
