@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from enrich.discovery import VENUE_NAMES, VenueFinding, code_candidates, is_peer_reviewed, learn_venue_names, venue_update
 from enrich.errors import UsageError
 from enrich.ids import acl_id_from_url, arxiv_id_from_url, doi_from_url, openreview_id_from_url, split_arxiv_version
 from enrich.match import normalise_title
@@ -19,8 +20,6 @@ from enrich.schema import paper_pb2
 ARXIV, OPENREVIEW, DOI, ACL, TITLE = "arxiv", "openreview", "doi", "acl", "title"
 DEFAULT_VENUE = "arXiv"
 _YEAR_FOLDER_RE = re.compile(r"^(19|20)\d\d$")
-# Venue strings that name a venue the paper was *not* accepted at.
-_NOT_ACCEPTED_RE = re.compile(r"\b(submitted to|withdrawn|rejected|desk rejected)\b", re.IGNORECASE)
 _UNSAFE_NAME_RE = re.compile(r"[^\w.\-]+")
 _ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -129,6 +128,7 @@ class Known:
     year_folders: bool = False
     venues: dict[str, str] = field(default_factory=dict)  # a source's venue string -> the catalog's short name
     short_venues: list[str] = field(default_factory=list)  # the catalog's own `pub.where` names, most used first
+    acronyms: dict[str, str] = field(default_factory=dict)  # well-known venue -> the catalog's spelling of it
     taken: set[str] = field(default_factory=set)  # file names in use (case-folded), anywhere in the catalog
 
     def duplicate(self, ids: list[str]) -> str | None:
@@ -165,19 +165,29 @@ def survey(root: Path, entries: list[Entry], files: list[Path] | None = None) ->
                 learned.setdefault(venue.casefold(), Counter())[where] += 1
     known.year_folders = bool(entries) and in_year_folder * 2 > len(entries)
     known.short_venues = [name for name, _ in where_counts.most_common()]
+    known.acronyms = learn_venue_names(where_counts.elements())
     known.venues = {venue: counts.most_common(1)[0][0] for venue, counts in learned.items()}
     known.taken = {path.name.casefold() for path in (files or [])} | {Path(e.path).name.casefold() for e in entries}
     return known
 
 
 def short_venue(venue: str, known: Known) -> str:
-    """A source's venue string in the catalog's short names ("ICLR 2023 poster" -> "ICLR"), else arXiv."""
+    """A source's venue string in the catalog's short names ("ICLR 2023 poster" -> "ICLR"): what
+    the catalog's entries say that string stands for, else a well-known venue in the catalog's
+    spelling (enrich/discovery.py), else one of the catalog's own names in it; else arXiv."""
     text = " ".join(venue.split())
-    if not text or _NOT_ACCEPTED_RE.search(text):
+    if not text or not is_peer_reviewed(text):
         return DEFAULT_VENUE
     if text.casefold() in known.venues:
         return known.venues[text.casefold()]
+    update = venue_update("", [VenueFinding("source", text, None)], known.acronyms)
+    if update is not None:
+        return update.where
+    # The catalog's own names for venues discovery does not know (well-known ones were decided
+    # above, workshops and findings included).
     for name in sorted(known.short_venues, key=len, reverse=True):
+        if name in VENUE_NAMES or name in known.acronyms.values():
+            continue
         if name.casefold() != DEFAULT_VENUE.casefold() and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE):
             return name
     return DEFAULT_VENUE
@@ -241,6 +251,12 @@ def new_entry(
     if keywords:
         info.keyword.words.extend(keywords)
     return info
+
+
+def code_url(record: PaperRecord) -> str:
+    """The repository when the paper names exactly one (a GitHub link in its abstract), else ""."""
+    candidates = code_candidates(arxiv_abstract=record.abstract)
+    return f"https://github.com/{candidates[0]}" if len(candidates) == 1 else ""
 
 
 def best_link(record: PaperRecord, wanted: Wanted) -> str:

@@ -121,7 +121,8 @@ def build(
         return Outcome(wanted.text, DUPLICATE, existing, f"{DUPLICATE}: {existing}")
     venue = add.short_venue((s2.venue if s2 else "") or primary.venue, known)
     year = primary.year or (s2.year if s2 else None) or add.year_from_venue((s2.venue if s2 else "") or primary.venue)
-    info = add.new_entry(replace(primary, year=year), add.best_link(primary, wanted), venue, keywords)
+    code = add.code_url(primary) or (add.code_url(s2) if s2 is not None else "")
+    info = add.new_entry(replace(primary, year=year), add.best_link(primary, wanted), venue, keywords, code)
     link_key = next((key for key in ids if not key.startswith(f"{TITLE}:")), f"{TITLE}:{normalise_title(primary.title)}")
     name = add.file_name(info.paper.abbr, link_key, known.taken)
     return add.target_path(known, year, name), info, ids

@@ -124,6 +124,9 @@ def test_an_input_id_is_a_duplicate_before_anything_is_asked(tmp_path):
         ("arXiv.org", "arXiv"),
         ("", "arXiv"),
         ("Journal of Something", "arXiv"),
+        ("Advances in Neural Information Processing Systems 36", "NeurIPS"),
+        ("International Conference on Machine Learning", "ICML"),  # well known, new to this catalog
+        ("ICLR 2024 Workshop on Sparsity", "arXiv"),
     ],
 )
 def test_venues_use_the_catalogs_short_names(tmp_path, venue, short):
@@ -175,3 +178,20 @@ def test_a_title_search_links_the_strongest_id_found():
 @pytest.mark.parametrize(("venue", "year"), [("ICLR 2024 poster", 2024), ("NeurIPS", None), ("Proc. 12345", None), ("", None)])
 def test_year_from_venue(venue, year):
     assert add.year_from_venue(venue) == year
+
+
+@pytest.mark.parametrize(
+    ("abstract", "url"),
+    [
+        ("Code is at https://github.com/IST-DASLab/sparsegpt.", "https://github.com/ist-daslab/sparsegpt"),
+        ("See github.com/a/b and github.com/c/d.", ""),
+        ("No code.", ""),
+    ],
+)
+def test_code_is_the_one_repository_the_abstract_names(abstract, url):
+    assert add.code_url(PaperRecord("arxiv", "t", abstract=abstract)) == url
+
+
+def test_a_venue_the_catalog_names_itself_is_used(tmp_path):
+    known = add.survey(tmp_path, [entry(f"{tmp_path}/a.prototxt", 'paper { title: "A b" } pub { where: "SparseML" }')])
+    assert add.short_venue("SparseML 2024 (oral)", known) == "SparseML"
