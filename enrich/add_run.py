@@ -4,13 +4,12 @@ queries and cache as enrichment) -> the new entries -> write them (never over a 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from enrich import add
 from enrich import catalog as catalog_io
-from enrich import pipeline
+from enrich import run
 from enrich.add import ACL, ARXIV, DOI, OPENREVIEW, TITLE, AddError, Known, Wanted
 from enrich.errors import CatalogError
 from enrich.match import normalise_title
@@ -18,7 +17,7 @@ from enrich.records import Entry, PaperRecord
 from enrich.report import Report
 from enrich.schema import paper_pb2
 from enrich.settings import Settings
-from enrich.sources import SourceResult
+from enrich.sources import Query, SourceResult
 
 log = logging.getLogger(__name__)
 ADDED, WOULD_ADD, DUPLICATE, NO_MATCH, FAILED = "added", "would add", "already in the catalog", "no confident match", "failed"
@@ -71,27 +70,32 @@ def stub(wanted: Wanted) -> paper_pb2.PaperInfo:
     return info
 
 
-def ask(inputs: list[Wanted], settings: Settings, options: pipeline.RunOptions, now: float) -> tuple[list[Entry], dict[str, dict], dict[str, SourceResult]]:
+Lookups = dict[str, dict[str, Query]]  # source -> input's stub path -> what it looked up
+
+
+def ask(inputs: list[Wanted], settings: Settings, options: run.RunOptions) -> tuple[list[Entry], Lookups, dict[str, SourceResult]]:
     """Every source that knows something about the inputs, asked once, in batches, cache first."""
     entries = [Entry(f"input:{index}", stub(wanted)) for index, wanted in enumerate(inputs)]
     needed = {PRIMARY[wanted.kind] for wanted in inputs} | {"semantic_scholar"}  # S2: the venue
-    wanted_queries = {source: pipeline.source_queries(entries, source) for source in options.sources if source in needed}
-    results = {
-        source: pipeline.fetch_source(source, queries, settings, options, now)
-        for source, queries in wanted_queries.items()
-        if queries
-    }
-    return entries, wanted_queries, results
+    lookups: Lookups = {}
+    results: dict[str, SourceResult] = {}
+    for source in options.sources:
+        if source in needed:
+            results[source], lookups[source] = run.fetch_for(
+                entries, source, settings, options.cache_dir, offline=options.offline, refresh=options.refresh
+            )
+    return entries, lookups, results
 
 
-def _answer(entry: Entry, source: str, queries: dict[str, dict], results: dict[str, SourceResult]) -> tuple[PaperRecord | None, str]:
+def _answer(entry: Entry, source: str, lookups: Lookups, results: dict[str, SourceResult]) -> tuple[PaperRecord | None, str]:
     """(record, why not) of one source for one input."""
-    asked = queries.get(source, {}).get(entry.path)
-    if not asked or source not in results:
+    query = lookups.get(source, {}).get(entry.path)
+    if query is None or source not in results:
         return None, f"{source} not asked"
-    key, result = asked[0].key, results[source]
+    key, result = query.key, results[source]
     if key in result.records:
-        return result.records[key], ""  # type: ignore[return-value]
+        record: PaperRecord = result.records[key]
+        return record, ""
     if key in result.failed:
         return None, result.failed[key]
     if key in result.notes:
@@ -104,7 +108,7 @@ def _answer(entry: Entry, source: str, queries: dict[str, dict], results: dict[s
 def build(
     wanted: Wanted,
     entry: Entry,
-    queries: dict[str, dict],
+    queries: Lookups,
     results: dict[str, SourceResult],
     known: Known,
     keywords: list[int],
@@ -130,13 +134,13 @@ def build(
 
 def add_papers(
     texts: list[str],
-    options: pipeline.RunOptions,
+    options: run.RunOptions,
     settings: Settings,
     keywords: list[int],
-    enrich_new=None,
+    launch: run.Launch | None = None,
 ) -> AddReport:
     """Add each input as a new entry (each independent: one failure does not stop the others),
-    then enrich the new entries with `enrich_new(entries, report)` (not on --dry-run)."""
+    then enrich the new entries like any entry (not on --dry-run); the caller holds the run lock."""
     report = AddReport()
     found = catalog_io.read_catalog(options.catalog)
     known = add.survey(options.catalog, found.entries, catalog_io.find_files(options.catalog))
@@ -154,8 +158,7 @@ def add_papers(
             outcomes[index] = Outcome(text, DUPLICATE, existing, f"{DUPLICATE}: {existing}")
         else:
             pending.append((index, wanted))
-    now = time.time()
-    entries, queries, results = ask([wanted for _, wanted in pending], settings, options, now) if pending else ([], {}, {})
+    entries, queries, results = ask([wanted for _, wanted in pending], settings, options) if pending else ([], {}, {})
     new_entries: list[Entry] = []
     for (index, wanted), entry in zip(pending, entries):
         built = build(wanted, entry, queries, results, known, keywords)
@@ -177,18 +180,7 @@ def add_papers(
             new_entries.append(Entry(str(path), info))
         known.remember(str(path), ids)
     report.outcomes = [outcomes[index] for index in sorted(outcomes)]
-    if new_entries and enrich_new is not None:
-        report.enrichment = Report(started=time.time())
-        enrich_new(new_entries, report.enrichment)
-        report.enrichment.finished = time.time()
+    if new_entries:
+        # The answers that built them are cached: enriching them asks only what is new (GitHub).
+        report.enrichment = run.run(replace(options, history=None), settings, launch, entries=new_entries)
     return report
-
-
-def enrich_entries(entries: list[Entry], options: pipeline.RunOptions, settings: Settings, report: Report) -> None:
-    """Enrich just these entries, like a run over the catalog would (their answers are cached)."""
-    now = time.time()
-    report.papers_read = len(entries)
-    wanted = {source: pipeline.source_queries(entries, source) for source in options.sources}
-    results = {source: pipeline.fetch_source(source, wanted[source], settings, options, now) for source in options.sources}
-    pipeline.apply_entries(entries, results, wanted, pipeline.today_utc(now), options.dry_run, report)
-    pipeline.report_sources(report, entries, results, wanted)

@@ -80,13 +80,17 @@ def call_now(job: FetchJob) -> Done:
     return Done(fetch(job))
 
 
-def run(options: RunOptions, settings: Settings, launch: Launch | None = None) -> Report:
+def run(options: RunOptions, settings: Settings, launch: Launch | None = None, entries: list[Entry] | None = None) -> Report:
     """Enrich the catalog (or its shard) from the chosen sources; the caller holds the run lock.
-    `launch` starts one source's fetch (default: a thread each, all sources at once)."""
+    `launch` starts one source's fetch (default: a thread each, all sources at once). With
+    `entries`, just those are enriched (papers just added), not the catalog read again."""
     report = Report(started=time.time(), dry_run=options.dry_run)
     now = time.time() + settings.clock_offset  # the run's clock (ENRICH_CLOCK_OFFSET, enrich/clock.py)
     Cache(options.cache_dir).close()  # create it once, before the fetches open it together
-    entries = read(options, report)
+    if entries is None:
+        entries = read(options, report)
+    else:
+        report.papers_read = len(entries)
     # The catalog's objects live for the whole run: keep the cyclic GC from re-walking them
     # (its long pauses would delay paced requests and make the next one early).
     gc.freeze()

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-import os
+import argparse
+import sys
+from pathlib import Path
 
-from flows import console  # noqa: E402  (before Prefect: telemetry defaults)
+from flows import console
 
-os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "enrich")
-console.telemetry_off_by_default()
-
-import argparse  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+console.telemetry_off_by_default()  # before Prefect starts (see flows/console.py)
 
 from prefect import flow, get_run_logger  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
-from prefect.runtime import flow_run  # noqa: E402
+from prefect.client.schemas.objects import State  # noqa: E402
 from prefect.states import Completed, Failed  # noqa: E402
+from prefect.utilities.annotations import opaque  # noqa: E402
 
-from enrich import add_run, pipeline  # noqa: E402
+from enrich import add_run  # noqa: E402
 from enrich.add import keyword_values  # noqa: E402
 from enrich.errors import UsageError  # noqa: E402
 from enrich.lock import Busy, run_lock  # noqa: E402
+from enrich.run import RunOptions  # noqa: E402
 from enrich.settings import Settings  # noqa: E402
-from flows.enrich import DEFAULT_SOURCES, environment_with_secrets, parse_sources  # noqa: E402
+from flows import server  # noqa: E402
+from flows.options import default_sources, parse_sources  # noqa: E402
 
 REPORT_ARTIFACT = "add-papers-report"
-REPORTS: dict[str, add_run.AddReport] = {}  # by flow run id, for the command to print (see flows/enrich.py)
 
 
 @flow(name="add-papers")
@@ -36,32 +35,27 @@ def add_papers(
     cache_dir: str = "cache",
     keywords: list[str] | None = None,
     dry_run: bool = False,
-    sources: str = DEFAULT_SOURCES,
-):
-    """Add each link (arXiv id or link, OpenReview, DOI, Hugging Face paper page) or quoted title
-    as a new catalog entry, then enrich the new entries."""
+    sources: str = default_sources(),
+) -> State[add_run.AddReport]:
+    """Add each link (arXiv id or link, OpenReview, DOI, Hugging Face paper page, ...) or title
+    as a new catalog entry, then enrich the new entries. The final state carries the AddReport."""
     logger = get_run_logger()
     try:
         words = keyword_values(list(keywords or []))
-        options = pipeline.RunOptions(Path(catalog), Path(cache_dir), parse_sources(sources), dry_run=dry_run)
+        options = RunOptions(Path(catalog), Path(cache_dir), parse_sources(sources), dry_run=dry_run)
+        if not options.catalog.is_dir():
+            raise UsageError(f"no such catalog folder: {catalog}")
+        if not links:
+            raise UsageError("no link or title given (parameter links, a list)")
+        settings = Settings.from_env(server.environment_with_secrets())
     except UsageError as error:
         return Failed(message=str(error))
-    if not options.catalog.is_dir():
-        return Failed(message=f"no such catalog folder: {catalog}")
-    if not links:
-        return Failed(message="no link or title given")
-    settings = Settings.from_env(environment_with_secrets())
-
-    def enrich_new(entries, report) -> None:
-        add_run.enrich_entries(entries, options, settings, report)
-
     try:
         with run_lock(options.cache_dir, settings.lock_timeout):
-            report = add_run.add_papers(list(links), options, settings, words, enrich_new)
+            report = add_run.add_papers(list(links), options, settings, words)
     except Busy as error:
         logger.error("%s", error)
         return Failed(message=str(error))
-    REPORTS[str(flow_run.get_id())] = report
     for line in report.lines():
         logger.info(line, extra=console.printed_by_command())
     markdown = "# Papers added\n\n" + "\n".join(f"- {line}" for line in report.lines()) + "\n"
@@ -74,8 +68,8 @@ def add_papers(
     if report.enrichment is not None and report.enrichment.exit_code:
         problems.append("enrichment: " + report.enrichment.state_message())
     if problems:
-        return Failed(message=(message + "; " + "; ".join(problems))[:300])
-    return Completed(message=message)
+        return Failed(message=(message + " | " + " | ".join(problems))[:300], data=opaque(report))
+    return Completed(message=message, data=opaque(report))
 
 
 def read_inputs(args: argparse.Namespace) -> list[str]:
@@ -103,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cache-dir", default="cache", help="where fetched answers are cached (default: cache)")
     parser.add_argument("--keyword", action="append", default=[], metavar="NAME", help="a keyword of the schema (repeatable)")
     parser.add_argument("--file", metavar="LIST.txt", help="also add each line of this file (# starts a comment)")
-    parser.add_argument("--sources", default=DEFAULT_SOURCES, help=f"comma-separated sources (default: {DEFAULT_SOURCES})")
+    parser.add_argument("--sources", default=default_sources(), help=f"comma-separated sources (default: {default_sources()})")
     parser.add_argument("--dry-run", action="store_true", help="print each file it would write; write nothing")
     return parser
 
@@ -127,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         links=inputs, catalog=args.catalog, cache_dir=args.cache_dir, keywords=args.keyword, dry_run=args.dry_run,
         sources=args.sources, return_state=True,
     )
-    report = REPORTS.pop(str(state.state_details.flow_run_id), None)
-    if report is None:  # stopped before adding: busy
+    result = state.result(raise_on_failure=False)
+    report = result.unwrap() if isinstance(result, opaque) else result
+    if not isinstance(report, add_run.AddReport):  # stopped before adding: busy
         print(f"error: {state.message}", file=sys.stderr)
         return 1
     for outcome in report.outcomes:

@@ -8,7 +8,7 @@ import pytest
 from conftest import DATA, ROOT, Outcome, snapshot
 from doubles.world import Paper, stable_hex
 
-from enrich.pipeline import today_utc
+from enrich.run import today_utc
 
 HALLUCINATE = Paper(
     title="Why Language Models Hallucinate",
