@@ -179,18 +179,25 @@ def fetch(
     job: FetchJob,
     gate: Callable[[], None] | None = None,
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = log,
+    watch: Callable[[str, int, int, int, int], None] | None = None,
 ) -> SourceResult:
     """Ask one source about every query (cache first); never raises for API trouble.
     `gate` is called before each request (a pace shared with other workers); progress goes
-    to `logger` (the flow passes Prefect's run logger)."""
+    to `logger` (the flow passes Prefect's run logger) and to `watch(source, done, total,
+    requests, retries)` when given (the command's live display on a terminal)."""
     source = all_sources()[job.source]
     logger.info("%s: %d ids to look up", job.source, len(job.queries))
+    client = None if job.offline else source.make_client(job.settings)
 
     def progress(done: int, total: int) -> None:
         logger.info("%s: %d/%d ids asked", job.source, done, total)
+        if watch is not None:
+            stats = client.stats if client is not None else None
+            watch(job.source, done, total, stats.requests if stats else 0, stats.retries if stats else 0)
 
+    if watch is not None:
+        watch(job.source, 0, len(job.queries), 0, 0)
     cache = Cache(job.cache_dir)
-    client = None if job.offline else source.make_client(job.settings)
     if client is not None:
         client.gate = gate
     ctx = Context(job.settings, cache, client, refresh=job.refresh, offline=job.offline, now=job.now,
@@ -207,6 +214,8 @@ def fetch(
             client.close()
     if client is not None:
         result.requests, result.retries = client.stats.requests, client.stats.retries
+    if watch is not None:  # every query answered now, from the cache or the API
+        watch(job.source, len(job.queries), len(job.queries), result.requests, result.retries)
     scrub(result, job.settings.secrets() + (client.secrets if client is not None else []))
     return result
 

@@ -30,8 +30,10 @@ PROGRESS_LINE = "enrich_progress_line"  # a progress log line: off the console w
 
 class _PrintedByCommand(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, PROGRESS_LINE, False) and ACTIVE is not None:
-            return False
+        if ACTIVE is not None and record.levelno < logging.WARNING:
+            # The live display shows progress and retries; task-run chatter would tear it.
+            if getattr(record, PROGRESS_LINE, False) or record.name.startswith(("enrich.", "prefect.task_runs")):
+                return False
         return not getattr(record, COMMAND_PRINTS, False)
 
 
@@ -53,6 +55,21 @@ def printed_by_command() -> dict[str, bool]:
 def shown_by_progress() -> dict[str, bool]:
     """`extra=` for a progress log line (the live display shows it on a terminal)."""
     return {PROGRESS_LINE: True}
+
+
+def progress_logger(logger: Any) -> Any:
+    """A flow's run logger whose lines are marked as progress (kept off the console while the
+    live display runs; the flow run's log in the UI keeps them)."""
+    from prefect.logging.loggers import PrefectLogAdapter
+
+    return PrefectLogAdapter(logger.logger, {**(logger.extra or {}), PROGRESS_LINE: True})
+
+
+def live_progress() -> Any:
+    """The live display when the command runs on a terminal, else a context that does nothing."""
+    from contextlib import nullcontext
+
+    return Progress() if wants_progress() else nullcontext()
 
 
 class Progress:

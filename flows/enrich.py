@@ -35,7 +35,9 @@ ARTIFACT_CHANGES = 200  # changed files listed in the artifact (the command's ou
 
 @task(name="fetch-source", cache_policy=NO_CACHE, task_run_name="fetch-{source}")
 def fetch_source(source: str, job: run.FetchJob, shared_pace: bool = False) -> SourceResult:
-    return run.fetch(job, server.shared_pace(source) if shared_pace else None, get_run_logger())
+    display = console.ACTIVE  # the command's live display on a terminal, if any
+    logger = console.progress_logger(get_run_logger()) if display is not None else get_run_logger()
+    return run.fetch(job, server.shared_pace(source) if shared_pace else None, logger, display.update if display else None)
 
 
 @flow(name="enrich-catalog")
@@ -120,10 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     console.command_prints_summary()
-    state = enrich_catalog(
-        catalog=args.catalog, cache_dir=args.cache_dir, sources=args.sources, offline=args.offline,
-        refresh=args.refresh, dry_run=args.dry_run, shard=args.shard, history=args.history, return_state=True,
-    )
+    with console.live_progress():
+        state = enrich_catalog(
+            catalog=args.catalog, cache_dir=args.cache_dir, sources=args.sources, offline=args.offline,
+            refresh=args.refresh, dry_run=args.dry_run, shard=args.shard, history=args.history, return_state=True,
+        )
     result = state.result(raise_on_failure=False)
     report = result.unwrap() if isinstance(result, opaque) else result
     if not isinstance(report, Report):  # the flow stopped before enriching: busy, or a bad option

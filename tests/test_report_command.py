@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
+import threading
 
 import jsonschema
 from conftest import ROOT
@@ -43,23 +46,58 @@ def test_a_source_down_is_one_line_in_the_output_and_every_paper_in_the_json(api
     assert down["kind"] == "source_down" and down["source"] == "openreview" and len(down["paths"]) == 24
 
 
-def test_terminal_shows_each_line_once_and_no_telemetry_error(api, catalog, tmp_path):
-    """The command as a new user runs it (its own temporary Prefect server), with OpenReview unreachable."""
+def run_on_a_terminal(command: list[str], env: dict[str, str], timeout: float) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal (as a curator's shell would) and stdout piped:
+    (exit code, stdout, what the terminal showed)."""
+    controller, terminal = pty.openpty()
+    shown: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=terminal, text=True,
+                              timeout=timeout, check=False)
+    finally:
+        os.close(terminal)
+        reader.join(timeout=10)
+        os.close(controller)
+    return done.returncode, done.stdout, b"".join(shown).decode("utf-8", "replace")
+
+
+def test_terminal_shows_each_line_once_a_live_display_and_no_telemetry_error(api, catalog, tmp_path):
+    """The command as a new user runs it on a terminal (its own temporary Prefect server), with
+    OpenReview unreachable."""
     api.openreview.inject(Fault.reset(), times=10_000)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_") and k != "DO_NOT_TRACK"}
     env.update(
         PREFECT_HOME=str(tmp_path / "prefect-home"),
         PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="300",
         ENRICH_TIME_SCALE="0.002",
+        TERM="xterm",
+        COLUMNS="160",
     )
     command = [sys.executable, "-m", "flows.enrich", "--catalog", str(catalog), "--cache-dir", str(tmp_path / "cache")]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=400)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "telemetry" not in done.stderr.lower()
-    assert "Traceback" not in done.stderr
-    summary = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    code, out, terminal = run_on_a_terminal(command, env, timeout=400)
+    assert code == 1, out + terminal
+    assert "telemetry" not in terminal.lower()
+    assert "Traceback" not in terminal
+    summary = [line.strip() for line in out.splitlines() if line.strip()]
     assert sum("openreview: unreachable" in line for line in summary) == 1
     for line in summary:  # Prefect's console handler does not repeat the command's own lines
-        assert line not in done.stderr, line
-    (state,) = [line for line in done.stderr.splitlines() if "Finished in state Failed" in line]
-    assert len(state) < 400 and "24 papers not asked" in state
+        assert line not in terminal, line
+    terminal = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal)  # colours and cursor moves
+    (state,) = [line.split("Finished in state ", 1)[1] for line in terminal.splitlines() if "Finished in state Failed" in line]
+    assert len(state) < 350 and "24 papers not asked" in state
+    # The live display, per source, instead of progress log lines.
+    assert "ids · " in terminal and " requests · " in terminal and "semantic_scholar" in terminal
+    assert "ids asked" not in terminal and "ids to look up" not in terminal
