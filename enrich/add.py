@@ -111,7 +111,8 @@ def _paper_ids(info: paper_pb2.PaperInfo) -> list[str]:
 def record_ids(record: PaperRecord, wanted: Wanted | None = None) -> list[str]:
     """The ids a paper found for an input goes by, in the same 'kind:id' form."""
     found = [f"{wanted.kind}:{wanted.key}"] if wanted is not None and wanted.kind != TITLE else []
-    for kind, value in ((ARXIV, record.arxiv_id), (OPENREVIEW, record.openreview_id), (DOI, record.doi.lower()), ("s2", record.semantic_scholar_id)):
+    ids = ((ARXIV, record.arxiv_id), (OPENREVIEW, record.openreview_id), (DOI, record.doi.lower()), ("s2", record.semantic_scholar_id))
+    for kind, value in ids:
         if value:
             found.append(f"{kind}:{value}")
     if normalise_title(record.title):

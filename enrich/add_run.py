@@ -7,9 +7,8 @@ import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from enrich import add
+from enrich import add, run
 from enrich import catalog as catalog_io
-from enrich import run
 from enrich.add import ACL, ARXIV, DOI, OPENREVIEW, TITLE, AddError, Known, Wanted
 from enrich.errors import CatalogError
 from enrich.match import normalise_title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -202,7 +203,7 @@ class Report:
         return "\n".join(out) + "\n"
 
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The run's report as JSON data (`--report-json`; schemas/report.schema.json)."""
         return {
             "schema": "report/1",

@@ -79,8 +79,11 @@ def catalog(root: Path) -> Known:
     return add.survey(
         root,
         [
-            entry(f"{root}/2023/a.prototxt", 'paper { title: "SparseGPT: Massive" url: "https://arxiv.org/pdf/2301.00774.pdf" } pub { where: "ICLR" }'),
-            entry(f"{root}/2023/b.prototxt", 'paper { title: "Other" url: "https://openreview.net/forum?id=abcdefg" } pub { where: "ICLR" } enrichment { venue: "International Conference on Learning Representations" doi: "10.1/ABC" }'),
+            entry(f"{root}/2023/a.prototxt",
+                  'paper { title: "SparseGPT: Massive" url: "https://arxiv.org/pdf/2301.00774.pdf" } pub { where: "ICLR" }'),
+            entry(f"{root}/2023/b.prototxt",
+                  'paper { title: "Other" url: "https://openreview.net/forum?id=abcdefg" } pub { where: "ICLR" } '
+                  'enrichment { venue: "International Conference on Learning Representations" doi: "10.1/ABC" }'),
             entry(f"{root}/2024/c.prototxt", 'paper { title: "Third" } pub { where: "NeurIPS" } enrichment { semantic_scholar_id: "f00" }'),
         ],
     )
