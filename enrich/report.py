@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 # Kinds of attention items (the JSON report's `kind`). A source that is down, or that failed
 # the same way for several papers, is one item; the rest are one item per paper.
