@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from enrich.discovery import VENUE_NAMES, VenueFinding, code_candidates, is_peer_reviewed, learn_venue_names, venue_update
 from enrich.errors import UsageError
@@ -80,15 +81,15 @@ def classify(text: str) -> Wanted:
     return Wanted(given, TITLE, " ".join(given.split()))
 
 
-def keyword_values(names: list[str]) -> list[int]:
+def keyword_values(names: list[str]) -> list[paper_pb2.Keyword.Word]:
     """--keyword names -> Keyword.Word values; a typo lists the valid names."""
     enum = paper_pb2.Keyword.Word
     valid = list(enum.keys())
-    values = []
+    values: list[paper_pb2.Keyword.Word] = []
     for name in names:
         if name not in valid:
             raise UsageError(f"unknown keyword {name!r}; valid keywords: {', '.join(valid)}")
-        values.append(enum.Value(name))
+        values.append(cast(paper_pb2.Keyword.Word, enum.Value(name)))
     return list(dict.fromkeys(values))
 
 
@@ -233,7 +234,7 @@ def new_entry(
     record: PaperRecord,
     link: str,
     venue: str,
-    keywords: list[int] | None = None,
+    keywords: list[paper_pb2.Keyword.Word] | None = None,
     code_url: str = "",
 ) -> paper_pb2.PaperInfo:
     """The new catalog entry: what a curator would have typed, from the source's record."""

@@ -110,7 +110,7 @@ def build(
     queries: Lookups,
     results: dict[str, SourceResult],
     known: Known,
-    keywords: list[int],
+    keywords: list[paper_pb2.Keyword.Word],
 ) -> Outcome | tuple[Path, paper_pb2.PaperInfo, list[str]]:
     """The new entry for one input and where it goes, or why there is none."""
     primary, why = _answer(entry, PRIMARY[wanted.kind], queries, results)
@@ -135,7 +135,7 @@ def add_papers(
     texts: list[str],
     options: run.RunOptions,
     settings: Settings,
-    keywords: list[int],
+    keywords: list[paper_pb2.Keyword.Word],
     launch: run.Launch | None = None,
 ) -> AddReport:
     """Add each input as a new entry (each independent: one failure does not stop the others),
