@@ -95,7 +95,7 @@ class Report:
             per_paper.append((path, Attention(WRONG_LINK, text, source, (path,), f"{path}: link points to a different paper?")))
         for path, url in self.dead_links:
             text = f"{path}: repository link is dead ({url})"
-            per_paper.append((path, Attention(DEAD_REPOSITORY, text, "github", (path,), f"{path}: repository link is dead")))
+            per_paper.append((path, Attention(DEAD_REPOSITORY, text, "github", (path,), text)))
         return grouped + [item for _, item in sorted(per_paper, key=lambda pair: pair[0])]
 
     def attention(self) -> list[str]:

@@ -89,7 +89,7 @@ def test_state_message_is_short_with_counts_and_first_causes():
     assert len(message) <= STATE_MESSAGE_CHARS
     assert message == (
         "4 item(s) need attention: openreview: unreachable after 6 tries over 60 s (24 papers not asked)"
-        " | meta/0.prototxt: repository link is dead | meta/A.prototxt: link points to a different paper?"
+        " | meta/0.prototxt: repository link is dead (owner/gone) | meta/A.prototxt: link points to a different paper?"
         " | meta/bad.prototxt: cannot read or write"
     )
     many = Report(dead_links=[(f"meta/{n:03d}.prototxt", f"owner/repo{n}") for n in range(100)])
