@@ -111,7 +111,7 @@ class Report:
         message = f"{len(items)} item(s) need attention: "
         shown = 0
         for item in items:
-            text = item.short if len(item.short) <= 100 else item.short[:99] + "…"
+            text = item.short if len(item.short) <= 200 else item.short[:199] + "…"
             if len(message) + len(text) > STATE_MESSAGE_CHARS - 40 and shown:
                 break
             message += (" | " if shown else "") + text
@@ -243,6 +243,8 @@ class Report:
             "duplicates": [{"id": key, "paths": list(paths)} for key, paths in self.duplicates],
             "skipped": [{"path": path, "why": why} for path, why in self.skipped_files],
             "source_problems": list(self.source_problems),
+            "suggestions": [{"path": path, "text": text} for path, text in self.suggestions],
+            "history_written": list(self.history_written),
         }
 
 

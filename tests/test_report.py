@@ -33,6 +33,7 @@ def offline_report() -> Report:
     report.file_errors = ["meta/bad.prototxt:3:7: Expected \"}\". (fix this line)"]
     report.mismatches = [("meta/A.prototxt", "arxiv", "Curated title", "Another paper")]
     report.dead_links = [("meta/0.prototxt", "owner/gone")]
+    report.suggestions = [("meta/A.prototxt", "venue: ICLR 2024 (arxiv, semantic_scholar)")]
     return report
 
 

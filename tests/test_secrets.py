@@ -165,7 +165,8 @@ def test_no_credential_appears_anywhere_when_a_source_fails(guarded, catalog, ru
                           times=10_000, match=lambda r: r.path == "/graphql")
     outcome, places = run_and_collect(run, catalog, tmp_path / "cache")
     assert outcome.code == 1
-    assert "semantic_scholar failed" in outcome.out and "github failed" in outcome.out
+    attention = outcome.out.split("needs attention", 1)[1]  # one line per cause
+    assert "\n  semantic_scholar: " in attention and "\n  github: " in attention
     assert b"abstract:" in places["the catalog"]  # arXiv and OpenReview (logged in) still answered
     assert_credentials_were_used(guarded)
     assert_nowhere(places, credentials_in_use(guarded))
@@ -189,5 +190,6 @@ def test_error_answers_that_quote_our_credentials_are_not_repeated(guarded, cata
     guarded.github.inject(Fault.status(200, graphql_error), times=10_000, match=lambda r: r.path == "/graphql")
     outcome, places = run_and_collect(run, catalog, tmp_path / "cache")
     assert outcome.code == 1
-    assert "semantic_scholar failed" in outcome.out and "github failed" in outcome.out
+    attention = outcome.out.split("needs attention", 1)[1]  # one line per cause
+    assert "\n  semantic_scholar: " in attention and "\n  github: " in attention
     assert_nowhere(places, credentials_in_use(guarded))
