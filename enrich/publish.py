@@ -64,6 +64,10 @@ class NotARepository(PublishError):
     exit_code = 2
 
 
+class NoUpstream(PublishError):
+    exit_code = 2
+
+
 class PushConflict(PublishError):
     """The remote changed the same lines: the run's commit waits on a named local branch."""
 
@@ -149,6 +153,9 @@ class Git:
     def relative(self, path: Path | str) -> str:
         return Path(os.path.realpath(path)).relative_to(self.root.resolve()).as_posix()
 
+    def contains(self, path: Path | str) -> bool:
+        return Path(os.path.realpath(path)).is_relative_to(self.root.resolve())
+
     @contextmanager
     def locked(self) -> Iterator[None]:
         """One publishing process at a time per repository (shards may share a checkout)."""
@@ -192,7 +199,10 @@ def require_clean(git: Git, folders: Iterable[Path | str], owned: Callable[[str]
 def commit(git: Git, written: Iterable[Path | str], subject: str, body: str = "") -> str | None:
     """One commit of exactly the files in `written` that differ from HEAD; None when none does.
     Whatever else is staged or modified stays as it was."""
-    paths = sorted({git.relative(path) for path in written})
+    outside = [str(path) for path in written if not git.contains(path)]
+    if outside:
+        log.warning("not committed, outside the repository %s: %s", git.root, ", ".join(outside[:5]))
+    paths = sorted({git.relative(path) for path in written if git.contains(path)})
     if not paths:
         return None
     listing = "\0".join(paths) + "\0"
@@ -230,7 +240,7 @@ def upstream(git: Git) -> Upstream:
     remote = git.run("config", "--get", f"branch.{branch}.remote", check=False).stdout.strip()
     ref = git.run("config", "--get", f"branch.{branch}.merge", check=False).stdout.strip()
     if not remote or not ref or remote == ".":
-        raise PublishError(
+        raise NoUpstream(
             f"branch {branch} in {git.root} has no upstream to push to: set one once with "
             f"`git push -u origin {branch}`, or run without --push"
         )

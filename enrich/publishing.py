@@ -11,7 +11,8 @@ from pathlib import Path
 
 from enrich import catalog as catalog_io
 from enrich import publish
-from enrich.publish import Git
+from enrich.publish import Git, PublishError
+from enrich.report import Report
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,14 @@ def prepare(
     top = Path(os.path.realpath(catalog))
 
     def owned(relative: str) -> bool:
-        path = Path(os.path.realpath(git.root / relative))
-        if shard is None or not path.is_relative_to(top) or path.suffix != catalog_io.SUFFIX:
+        """A shard answers for its own entries; files its sibling shards share (the history)
+        are not held against it."""
+        if shard is None:
             return True
-        return catalog_io.in_shard(top, path, shard)
+        path = Path(os.path.realpath(git.root / relative))
+        return path.is_relative_to(top) and path.suffix == catalog_io.SUFFIX and catalog_io.in_shard(top, path, shard)
 
-    publish.require_clean(git, [catalog, *folders], owned)
+    publish.require_clean(git, [folder for folder in [catalog, *folders] if git.contains(folder)], owned)
     return Publishing(git, push, catalog, shard)
 
 
@@ -61,7 +64,8 @@ def finish(publishing: Publishing, written: Iterable[Path | str], changes: Mappi
     """Commit exactly `written` (no commit when nothing changed), then push when asked.
     Returns the summary lines; raises publish.PublishError (PushConflict: exit 1)."""
     git = publishing.git
-    subject, body = publish.commit_message(changes, publishing.shard_text, change_log)
+    relative = {git.relative(path): path_changes for path, path_changes in changes.items()}
+    subject, body = publish.commit_message(relative, publishing.shard_text, change_log)
     with git.locked():
         commit = publish.commit(git, written, subject, body)
         lines = [f"committed {commit[:12]} in {git.root}: {subject}" if commit else "nothing changed: no commit"]
@@ -71,3 +75,18 @@ def finish(publishing: Publishing, written: Iterable[Path | str], changes: Mappi
             log.info("%s", lines[-1])
     publishing.lines.extend(lines)
     return lines
+
+
+def publish_report(publishing: Publishing, report: Report, rendered: Iterable[Path] = ()) -> None:
+    """finish() for an enrich run: its entries, its history and what changed in the `rendered`
+    views (checked clean before the run, so every change there is the run's). What it did goes
+    into the report's summary; a push that could not be done into what needs attention (exit 1)."""
+    git = publishing.git
+    written: list[Path | str] = [*report.enriched, *report.history_written]
+    views = [view for view in rendered if git.contains(view)]
+    if views:
+        written += [git.root / path for path in publish.dirty_paths(git, views)]
+    try:
+        report.published = finish(publishing, written, report.changes, report.changelog)
+    except PublishError as error:
+        report.publish_problems.append(str(error))

@@ -15,6 +15,7 @@ PAPER_FAILED = "paper_failed"  # a source failed for one paper
 FILE_ERROR = "file_error"  # a file that could not be read or written
 WRONG_LINK = "wrong_link"  # the link points to a paper with a clearly different title
 DEAD_REPOSITORY = "dead_repository"  # the code link's repository is gone
+NOT_PUBLISHED = "not_published"  # --push could not push the run's commit (conflict or failure)
 STATE_MESSAGE_CHARS = 300  # the final state's message stays short: counts and the first causes
 
 
@@ -60,6 +61,8 @@ class Report:
     suggestions: list[tuple[str, str]] = field(default_factory=list)  # (path, what a curator may apply)
     diffs: list[str] = field(default_factory=list)  # --dry-run: unified diff per file
     sources: dict[str, SourceStats] = field(default_factory=dict)
+    published: list[str] = field(default_factory=list)  # --commit/--push: what was committed and pushed
+    publish_problems: list[str] = field(default_factory=list)  # --push conflict or failure: what to do
     started: float = 0.0
     finished: float = 0.0
     dry_run: bool = False
@@ -96,7 +99,9 @@ class Report:
         for path, url in self.dead_links:
             text = f"{path}: repository link is dead ({url})"
             per_paper.append((path, Attention(DEAD_REPOSITORY, text, "github", (path,), text)))
-        return grouped + [item for _, item in sorted(per_paper, key=lambda pair: pair[0])]
+        published = [Attention(NOT_PUBLISHED, f"not published: {problem}", short="not published (see the report)")
+                     for problem in self.publish_problems]
+        return grouped + [item for _, item in sorted(per_paper, key=lambda pair: pair[0])] + published
 
     def attention(self) -> list[str]:
         """The attention items' lines."""
@@ -150,6 +155,7 @@ class Report:
         lines += [f"  removed leftover temporary file {path}" for path in self.removed_temporaries]
         lines += [f"  {problem}" for problem in self.source_problems]
         lines += [f"  history: {path}" for path in self.history_written]
+        lines += [f"  {line}" for line in self.published]
         attention = self.attention()
         if attention:
             lines.append(f"needs attention ({len(attention)}):")  # one line per cause
@@ -193,6 +199,7 @@ class Report:
         remarks += [f"`{path}`: not found ({source})" for path, source in self.not_found[:max_changes]]
         remarks += [f"`{path}`: left for the next run ({source})" for path, source in self.deferred[:max_changes]]
         remarks += [_md(problem) for problem in self.source_problems]
+        remarks += [_md(line) for line in self.published]
         if remarks:
             out += ["", "## Notes", ""] + [f"- {remark}" for remark in remarks]
         if self.suggestions:  # discovery: what a curator may apply (--apply-venues, --apply-code) or check

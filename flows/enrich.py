@@ -20,9 +20,11 @@ from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.states import Completed, Failed  # noqa: E402
 from prefect.utilities.annotations import opaque, quote  # noqa: E402
 
-from enrich import run  # noqa: E402
+from enrich import publishing, run  # noqa: E402
+from enrich.clone import working_clone  # noqa: E402
 from enrich.errors import UsageError  # noqa: E402
 from enrich.lock import Busy, run_lock  # noqa: E402
+from enrich.publish import PublishError  # noqa: E402
 from enrich.report import Report  # noqa: E402
 from enrich.settings import Settings  # noqa: E402
 from enrich.sources import SourceResult  # noqa: E402
@@ -52,14 +54,25 @@ def enrich_catalog(
     global_rate_limits: bool = False,
     history: str = "",
     render: bool = False,
+    commit: bool = False,
+    push: bool = False,
+    repository: str = "",
+    branch: str = "main",
 ) -> State[Report]:
     """Enrich a catalog folder (or shard "K/N" of it) from the chosen sources; parameters mirror
     the command's flags. global_rate_limits: share each API's pace with other workers (Prefect
-    limits enrich-<source>); render: render the views afterwards. The state carries the Report."""
+    limits enrich-<source>); render: render the views afterwards; commit: one git commit of what
+    the run wrote (entries, history, views), push: pushed too; repository (a git URL) and
+    branch: catalog is a path inside the flow's own clone, kept in the cache folder. The state
+    carries the Report."""
     try:
+        environ = server.environment_with_secrets(offline and not (push or repository))  # git needs the token
+        settings = Settings.from_env(environ)
+        token = settings.credentials.get("GITHUB_TOKEN")  # for git's network commands too
+        if repository:
+            catalog = str(working_clone(repository, branch, Path(cache_dir), shard, environ, token) / catalog)
         options = run_options(catalog, cache_dir, sources, offline, refresh, dry_run, shard, history)
-        settings = Settings.from_env(server.environment_with_secrets(offline))
-    except UsageError as error:
+    except (UsageError, PublishError) as error:
         return Failed(message=str(error))
     if global_rate_limits and not offline and (missing := server.missing_rate_limits(options.sources)):
         return Failed(message="global rate limits missing: " + ", ".join(missing) + " (see README, Scaling out)")
@@ -68,14 +81,21 @@ def enrich_catalog(
         # quote(): Prefect would otherwise walk every query looking for futures.
         return fetch_source.submit(job.source, quote(job), global_rate_limits)
 
+    views = view_paths(catalog) if render and not dry_run else ()
     try:
         with run_lock(options.cache_dir, settings.lock_timeout, options.shard):
+            publication = None
+            if (commit or push) and not dry_run:  # refused here, before anything is written
+                folders = [*views, *([options.history] if options.history else [])]
+                publication = publishing.prepare(options.catalog, folders, push, options.shard, environ, token)
             report = run.run(options, settings, launch)
-    except Busy as error:
+            not_rendered = render_views(catalog, history) if views else None
+            if publication is not None:  # one commit: entries, history and views
+                publishing.publish_report(publication, report, views)
+    except (Busy, PublishError) as error:
         get_run_logger().error("%s", error)
         return Failed(message=str(error))
     publish(report, get_run_logger())
-    not_rendered = render_views(catalog, history) if render and not dry_run else None
     return final_state(report, [f"views not rendered: {not_rendered}"] if not_rendered else [])
 
 
@@ -91,14 +111,19 @@ def publish(report: Report, logger: logging.Logger | logging.LoggerAdapter[loggi
     )
 
 
+def view_paths(catalog: str) -> tuple[Path, Path, Path]:
+    """README.md, lists/ and site/ beside the catalog folder (the project root for `meta`)."""
+    root = Path(catalog).resolve().parent
+    return root / "README.md", root / "lists", root / "site"
+
+
 def render_views(catalog: str, history: str) -> str | None:
-    """The render-catalog flow as a subflow: README.md, lists/ and site/ beside the catalog
-    folder (the project root for `meta`). Its failure message, or None."""
+    """The render-catalog flow as a subflow, writing the view_paths. Its failure message, or None."""
     from flows.render import render_catalog
 
-    root = Path(catalog).resolve().parent
-    state = render_catalog(catalog=catalog, readme=str(root / "README.md"), lists=str(root / "lists"),
-                           site=str(root / "site"), history=history, return_state=True)
+    readme, lists, site = view_paths(catalog)
+    state = render_catalog(catalog=catalog, readme=str(readme), lists=str(lists),
+                           site=str(site), history=history, return_state=True)
     return None if state.is_completed() else (state.message or "render failed")
 
 
@@ -115,17 +140,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        run_options(args.catalog, args.cache_dir, args.sources, args.offline, args.refresh, args.dry_run, args.shard, args.history)
+        options = run_options(args.catalog, args.cache_dir, args.sources, args.offline, args.refresh, args.dry_run,
+                              args.shard, args.history)
         Settings.from_env()
     except UsageError as error:
         parser.print_usage(sys.stderr)
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if (args.commit or args.push) and not args.dry_run:
+        try:  # the flow checks again under the run lock; this gives the command its exit 2
+            publishing.prepare(options.catalog, [options.history] if options.history else [], args.push, options.shard)
+        except PublishError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return error.exit_code
     console.command_prints_summary()
     with console.live_progress():
         state = enrich_catalog(
             catalog=args.catalog, cache_dir=args.cache_dir, sources=args.sources, offline=args.offline,
-            refresh=args.refresh, dry_run=args.dry_run, shard=args.shard, history=args.history, return_state=True,
+            refresh=args.refresh, dry_run=args.dry_run, shard=args.shard, history=args.history,
+            commit=args.commit, push=args.push, return_state=True,
         )
     result = state.result(raise_on_failure=False)
     report = result.unwrap() if isinstance(result, opaque) else result

@@ -74,4 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="count history and CHANGES.md (default: history beside the catalog folder); not written on --dry-run/--offline")
     parser.add_argument("--shard", default="", metavar="K/N", help="only the files in shard K of N (0 <= K < N), by a hash of their path")
     parser.add_argument("--report-json", metavar="FILE", help="also write the run's report as JSON (schemas/report.schema.json)")
+    parser.add_argument("--commit", action="store_true",
+                        help="one git commit of exactly the files the run wrote (refused when they hold uncommitted work)")
+    parser.add_argument("--push", action="store_true",
+                        help="implies --commit; push the branch to its upstream (rebasing when the remote moved)")
     return parser

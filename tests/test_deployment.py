@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from conftest import snapshot
+from git_fixtures import clone, curator_commit, git
 from local_prefect import LocalPrefect
 
 
@@ -23,23 +24,36 @@ def prefect_cli(api, tmp_path):
     assert all(process.poll() is not None for process in server.started)
 
 
-def test_nightly_deployment_runs_for_real_against_the_api_doubles(prefect_cli, catalog, tmp_path):
-    (tmp_path / "README.md").write_text("# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n", encoding="utf-8")
+def test_nightly_deployment_enriches_renders_commits_and_pushes(prefect_cli, catalog, tmp_path):
+    """The catalog lives in a git checkout whose remote is a bare repository on disk: the
+    nightly enriches, records the history, renders the views, and (commit and push on by
+    default) ends with one commit of all of it, pushed."""
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(remote))
+    checkout = clone(remote, tmp_path / "checkout", ("A Curator", "curator@example.org"))
+    catalog.rename(checkout / "meta")
+    curator_commit(checkout, {"README.md": "# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n"}, "catalog")
     prefect_cli.start("worker", "worker", "start", "--pool", "enrich-pool")
     run = prefect_cli(
         "deployment", "run", "enrich-catalog/nightly",
-        "--param", f"catalog={catalog}", "--param", f"cache_dir={tmp_path / 'cache'}",
+        "--param", f"catalog={checkout / 'meta'}", "--param", f"cache_dir={tmp_path / 'cache'}",
         "--watch", "--watch-timeout", "180",
         timeout=240,
     )
     assert "Completed" in run.stdout, run.stdout + prefect_cli.log("worker")
-    enriched = snapshot(catalog)
+    enriched = snapshot(checkout / "meta")
     assert all(b"enrichment {" in data for data in enriched.values())
     assert b'arxiv_id: "2301.00774"' in enriched["sparsegpt.prototxt"]
     # then the views, rendered beside the catalog from the enriched entries and the new history
-    assert "| [SparseGPT](meta/sparsegpt.prototxt) |" in (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert (tmp_path / "site" / "index.html").exists() and (tmp_path / "lists" / "venue.md").exists()
-    assert '"history":{"citations":[["' in (tmp_path / "site" / "papers.json").read_text(encoding="utf-8")
+    assert "| [SparseGPT](meta/sparsegpt.prototxt) |" in (checkout / "README.md").read_text(encoding="utf-8")
+    assert (checkout / "site" / "index.html").exists() and (checkout / "lists" / "venue.md").exists()
+    assert '"history":{"citations":[["' in (checkout / "site" / "papers.json").read_text(encoding="utf-8")
+    # all of it in one commit, pushed; nothing left over
+    assert git(remote, "log", "-1", "--format=%s", "main").startswith("enrich: 26 papers updated")
+    assert git(remote, "rev-list", "--count", "main") == "2"
+    committed = git(remote, "show", "--format=", "--name-only", "main").splitlines()
+    assert {path.split("/")[0] for path in committed} == {"meta", "history", "README.md", "lists", "site"}
+    assert git(checkout, "status", "--porcelain") == ""
     deployment = prefect_cli("deployment", "inspect", "enrich-catalog/nightly").stdout
     assert "0 3 * * *" in deployment and "enrich-pool" in deployment
 
