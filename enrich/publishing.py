@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from enrich import catalog as catalog_io
+from enrich.atomic import TEMP_PREFIX
+from enrich.history import LOCK_NAME as HISTORY_LOCK
 from enrich import publish
 from enrich.publish import Git, PublishError
 from enrich.report import Report
@@ -39,6 +41,7 @@ def prepare(
     shard: tuple[int, int] | None = None,
     environ: Mapping[str, str] | None = None,
     token: str | None = None,
+    writes_catalog: bool = True,
 ) -> Publishing:
     """Before anything is written: the catalog is in a git working tree, the branch has an
     upstream when pushing, and `folders` hold no uncommitted work the run could write over
@@ -50,22 +53,37 @@ def prepare(
 
     def owned(relative: str) -> bool:
         """A shard answers for its own entries; files its sibling shards share (the history)
-        are not held against it."""
+        are not held against it. Nor are the runs' own lock and leftover temporary files."""
+        name = relative.rsplit("/", 1)[-1]
+        if name == HISTORY_LOCK or name.startswith(TEMP_PREFIX) or catalog_io.TEMP_MARK in name:
+            return False
         if shard is None:
             return True
         path = Path(os.path.realpath(git.root / relative))
         return path.is_relative_to(top) and path.suffix == catalog_io.SUFFIX and catalog_io.in_shard(top, path, shard)
 
-    publish.require_clean(git, [folder for folder in [catalog, *folders] if git.contains(folder)], owned)
+    checked = [catalog, *folders] if writes_catalog else list(folders)
+    publish.require_clean(git, [folder for folder in checked if git.contains(folder)], owned)
     return Publishing(git, push, catalog, shard)
 
 
-def finish(publishing: Publishing, written: Iterable[Path | str], changes: Mapping[str, list[str]], change_log: str = "") -> list[str]:
-    """Commit exactly `written` (no commit when nothing changed), then push when asked.
+def finish(
+    publishing: Publishing,
+    written: Iterable[Path | str],
+    changes: Mapping[str, list[str]],
+    change_log: str = "",
+    subject: str = "",
+) -> list[str]:
+    """Commit exactly `written` (no commit when nothing changed), then push when asked. The
+    message: commit_message(changes), or `subject` with the written files as its body.
     Returns the summary lines; raises publish.PublishError (PushConflict: exit 1)."""
     git = publishing.git
-    relative = {git.relative(path): path_changes for path, path_changes in changes.items()}
-    subject, body = publish.commit_message(relative, publishing.shard_text, change_log)
+    written = list(written)
+    if subject:
+        body = "\n".join(f"- {git.relative(path)}" for path in written if git.contains(path))
+    else:
+        relative = {git.relative(path) if git.contains(path) else str(path): items for path, items in changes.items()}
+        subject, body = publish.commit_message(relative, publishing.shard_text, change_log)
     with git.locked():
         commit = publish.commit(git, written, subject, body)
         lines = [f"committed {commit[:12]} in {git.root}: {subject}" if commit else "nothing changed: no commit"]

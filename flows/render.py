@@ -14,9 +14,11 @@ from prefect import flow, get_run_logger  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.states import Completed, Failed  # noqa: E402
 
+from enrich import publishing  # noqa: E402
 from enrich.errors import UsageError  # noqa: E402
 from enrich.history import default_folder  # noqa: E402
-from enrich.render import RenderOptions, check_usage, render  # noqa: E402
+from enrich.publish import PublishError  # noqa: E402
+from enrich.render import RenderOptions, RenderResult, check_usage, render  # noqa: E402
 
 
 def render_options(catalog: str, readme: str, lists: str, site: str, history: str, check: bool) -> RenderOptions:
@@ -33,17 +35,22 @@ def render_catalog(
     site: str = "site",
     history: str = "",
     check: bool = False,
+    commit: bool = False,
+    push: bool = False,
 ):
     """Render the README list, the grouped lists, papers.json and the page from the catalog
     (history: default <catalog>/../history). With check, write nothing and fail when any
-    output would change."""
+    output would change. With commit, one git commit of the files written; with push, pushed."""
     logger = get_run_logger()
     options = render_options(catalog, readme, lists, site, history, check)
     try:
+        check_usage(options)
+        publish = prepare_publishing(options, commit, push)
         result = render(options)
-    except UsageError as error:
+        published = finish_publishing(publish, result)
+    except (UsageError, PublishError) as error:
         return Failed(message=str(error))
-    for line in result.summary_lines():
+    for line in result.summary_lines() + published:
         logger.info(line)
     create_markdown_artifact(
         key="render-report",
@@ -55,6 +62,20 @@ def render_catalog(
     if check and result.written:
         return Failed(message=f"{len(result.written)} view(s) not current: " + ", ".join(map(str, result.written[:5])))
     return Completed(message=f"{result.papers} papers rendered, {len(result.written)} file(s) written")
+
+
+def prepare_publishing(options: RenderOptions, commit: bool, push: bool) -> publishing.Publishing | None:
+    """--commit/--push: the views' files hold no uncommitted work (else PublishError, exit 2)."""
+    if not (commit or push) or options.check:
+        return None
+    return publishing.prepare(options.catalog, [options.readme, options.lists, options.site], push, writes_catalog=False)
+
+
+def finish_publishing(publish: publishing.Publishing | None, result: RenderResult) -> list[str]:
+    if publish is None:
+        return []
+    count = len(result.written)
+    return publishing.finish(publish, result.written, {}, subject=f"render: {count} view file{'' if count == 1 else 's'} updated")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="count history folder (default: history beside the catalog folder)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when any output would change, 0 when all are current")
+    parser.add_argument("--commit", action="store_true",
+                        help="one git commit of exactly the files written (refused when they hold uncommitted work)")
+    parser.add_argument("--push", action="store_true",
+                        help="implies --commit; push the branch to its upstream (rebasing when the remote moved)")
     return parser
 
 
@@ -84,10 +109,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print(f"error: {error}", file=sys.stderr)
         return 2
+    try:
+        publish = prepare_publishing(options, args.commit, args.push)
+    except PublishError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
     # The command calls the library directly: the flow adds nothing to a local render but
     # Prefect's ephemeral server start (seconds, and fragile on a loaded CI machine).
     result = render(options)
     print("\n".join(result.summary_lines()))
+    try:
+        published = finish_publishing(publish, result)
+    except PublishError as error:
+        print(f"needs attention: not published: {error}")
+        return 1
+    if published:
+        print("\n".join(published))
     return result.exit_code
 
 

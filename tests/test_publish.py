@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -277,3 +278,21 @@ def test_cloning_over_https_uses_the_token_without_storing_it(https_remote, tmp_
     assert TOKEN not in (folder / ".git" / "config").read_text()
     assert set(server.authorizations) == {server.expected}
     assert not os.environ.get("GIT_CONFIG_COUNT")
+
+
+def test_shards_on_separate_clones_both_push_when_the_history_merges_by_union(remote, curator, tmp_path):
+    """Each shard writes its own entries, and both append to the same history file: with the
+    project's .gitattributes (union merge for the history) the second push rebases cleanly."""
+    attributes = (Path(__file__).resolve().parent.parent / ".gitattributes").read_text()
+    curator_commit(curator, {".gitattributes": attributes, "history/counts-2026-12.tsv": "day\tpaper\tcitations\n"})
+    shards = [clone(remote, tmp_path / f"shard-{index}") for index in (0, 1)]
+    for index, (shard, entry) in enumerate(zip(shards, ["meta/2023/a.prototxt", "meta/2024/c.prototxt"])):
+        history = shard / "history" / "counts-2026-12.tsv"
+        history.write_text(history.read_text() + f"2026-12-02\t{entry}\t{index + 5}\n")
+        publish.commit(Git.of(shard), [*enrich_files(shard, entry), history], f"enrich (shard {index}/2): 1 paper updated")
+    for shard in shards:
+        publish.push(Git.of(shard))
+    assert git(remote, "show", "main:history/counts-2026-12.tsv").splitlines()[1:] == [
+        "2026-12-02\tmeta/2023/a.prototxt\t5", "2026-12-02\tmeta/2024/c.prototxt\t6",
+    ]
+    assert "citation_count: 5" in git(remote, "show", "main:meta/2024/c.prototxt")

@@ -44,7 +44,7 @@ def test_finish_commits_what_was_written_and_pushes(worker, curator, remote):
     run = publishing.prepare(worker / "meta", [], push=True, shard=(0, 1))
     curator_commit(curator, {"README.md": "# edited meanwhile\n"})
     written = enrich_files(worker, "meta/2023/a.prototxt")
-    lines = publishing.finish(run, written, {"meta/2023/a.prototxt": ["citation_count 5 -> 9 (+4)"]})
+    lines = publishing.finish(run, written, {str(written[0]): ["citation_count 5 -> 9 (+4)"]})
     assert lines[0].startswith("committed ") and lines[0].endswith(": enrich (shard 0/1): 1 paper updated, +4 citations")
     assert "after 1 rebase(s)" in lines[1]
     assert log(remote, "main")[0].endswith("|enrich (shard 0/1): 1 paper updated, +4 citations")
