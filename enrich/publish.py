@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import re
 import subprocess
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -33,7 +32,6 @@ DEFAULT_NAME = "paper-catalog-enrich"
 DEFAULT_EMAIL = "paper-catalog-enrich@users.noreply.github.com"
 PUSH_ATTEMPTS = 3  # push; on rejection fetch + rebase + push again, at most this many pushes
 UNPUSHED_PREFIX = "enrich-unpushed/"
-BODY_LINES = 200  # changed files listed in a commit message body
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -212,16 +210,15 @@ def commit(git: Git, written: Iterable[Path | str], subject: str, body: str = ""
     if not mine:
         return None
     message = subject + ("\n\n" + body.rstrip() + "\n" if body.strip() else "\n")
-    git.run("commit", "--quiet", "--only", "--file=-", "--pathspec-file-nul", f"--pathspec-from-file={_listing_file(git, mine)}",
-            stdin=message)
+    # stdin carries the message, so the paths go through a file inside .git
+    listing_file = git.root / git.run("rev-parse", "--git-dir").stdout.strip() / "ENRICH_PATHS"
+    listing_file.write_bytes(("\0".join(mine) + "\0").encode("utf-8"))
+    try:
+        git.run("commit", "--quiet", "--only", "--file=-", "--pathspec-file-nul", f"--pathspec-from-file={listing_file}",
+                stdin=message)
+    finally:
+        listing_file.unlink(missing_ok=True)
     return git.run("rev-parse", "HEAD").stdout.strip()
-
-
-def _listing_file(git: Git, paths: list[str]) -> str:
-    """The commit's paths in a file inside .git (stdin carries the message)."""
-    target = git.root / git.run("rev-parse", "--git-dir").stdout.strip() / "ENRICH_PATHS"
-    target.write_bytes(("\0".join(paths) + "\0").encode("utf-8"))
-    return str(target)
 
 
 @dataclass(frozen=True)
@@ -290,36 +287,3 @@ def _park(git: Git, target: Upstream, where: str) -> str:
         f"or resolve by hand: git rebase {target.remote}/{remote_branch} {name}, fix the conflicts, "
         f"git push {target.remote} {name}:{remote_branch}"
     )
-
-
-_COUNT = re.compile(r"^(citation_count|stars) (\d+) -> (\d+) ")
-
-
-def commit_message(changes: Mapping[str, list[str]], shard: str = "", change_log: str = "") -> tuple[str, str]:
-    """(subject, body) for a run's commit: counts in the subject; the run's change-log section
-    (else the changed files with what changed in each) in the body."""
-    authors = citations = stars = 0
-    for path_changes in changes.values():
-        for change in path_changes:
-            authors += change.startswith("authors filled")
-            found = _COUNT.match(change)
-            if found:
-                delta = int(found.group(3)) - int(found.group(2))
-                if found.group(1) == "citation_count":
-                    citations += delta
-                else:
-                    stars += delta
-    parts = [f"{len(changes):,} {'paper' if len(changes) == 1 else 'papers'} updated"]
-    if authors:
-        parts.append(f"{authors:,} added authors")
-    if citations:
-        parts.append(f"{citations:+,} citations")
-    if stars:
-        parts.append(f"{stars:+,} stars")
-    subject = f"enrich{f' (shard {shard})' if shard else ''}: " + ", ".join(parts)
-    if change_log.strip():
-        return subject, change_log.strip()
-    lines = [f"- {path}: " + "; ".join(path_changes) for path, path_changes in sorted(changes.items())]
-    if len(lines) > BODY_LINES:
-        lines = lines[:BODY_LINES] + [f"- … and {len(lines) - BODY_LINES:,} more files"]
-    return subject, "\n".join(lines)

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from enrich import catalog as catalog_io
+from enrich import publish
 from enrich.atomic import TEMP_PREFIX
 from enrich.history import LOCK_NAME as HISTORY_LOCK
-from enrich import publish
 from enrich.publish import Git, PublishError
 from enrich.report import Report
 
 log = logging.getLogger(__name__)
+BODY_LINES = 200  # changed files listed in a commit message body (without a change-log section)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def finish(
         body = "\n".join(f"- {git.relative(path)}" for path in written if git.contains(path))
     else:
         relative = {git.relative(path) if git.contains(path) else str(path): items for path, items in changes.items()}
-        subject, body = publish.commit_message(relative, publishing.shard_text, change_log)
+        subject, body = commit_message(relative, publishing.shard_text, change_log)
     with git.locked():
         commit = publish.commit(git, written, subject, body)
         lines = [f"committed {commit[:12]} in {git.root}: {subject}" if commit else "nothing changed: no commit"]
@@ -108,3 +110,36 @@ def publish_report(publishing: Publishing, report: Report, rendered: Iterable[Pa
         report.published = finish(publishing, written, report.changes, report.changelog)
     except PublishError as error:
         report.publish_problems.append(str(error))
+
+
+_COUNT = re.compile(r"^(citation_count|stars) (\d+) -> (\d+) ")
+
+
+def commit_message(changes: Mapping[str, list[str]], shard: str = "", change_log: str = "") -> tuple[str, str]:
+    """(subject, body) for a run's commit: counts in the subject; the run's change-log section
+    (else the changed files with what changed in each) in the body."""
+    authors = citations = stars = 0
+    for path_changes in changes.values():
+        for change in path_changes:
+            authors += change.startswith("authors filled")
+            found = _COUNT.match(change)
+            if found:
+                delta = int(found.group(3)) - int(found.group(2))
+                if found.group(1) == "citation_count":
+                    citations += delta
+                else:
+                    stars += delta
+    parts = [f"{len(changes):,} {'paper' if len(changes) == 1 else 'papers'} updated"]
+    if authors:
+        parts.append(f"{authors:,} added authors")
+    if citations:
+        parts.append(f"{citations:+,} citations")
+    if stars:
+        parts.append(f"{stars:+,} stars")
+    subject = f"enrich{f' (shard {shard})' if shard else ''}: " + ", ".join(parts)
+    if change_log.strip():
+        return subject, change_log.strip()
+    lines = [f"- {path}: " + "; ".join(path_changes) for path, path_changes in sorted(changes.items())]
+    if len(lines) > BODY_LINES:
+        lines = lines[:BODY_LINES] + [f"- … and {len(lines) - BODY_LINES:,} more files"]
+    return subject, "\n".join(lines)

@@ -32,7 +32,8 @@ def test_nightly_deployment_enriches_renders_commits_and_pushes(prefect_cli, cat
     git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(remote))
     checkout = clone(remote, tmp_path / "checkout", ("A Curator", "curator@example.org"))
     catalog.rename(checkout / "meta")
-    curator_commit(checkout, {"README.md": "# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n"}, "catalog")
+    curator_commit(checkout, {"README.md": "# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n",
+                              ".gitignore": ".history.lock\n"}, "catalog")  # as this project's own .gitignore
     prefect_cli.start("worker", "worker", "start", "--pool", "enrich-pool")
     run = prefect_cli(
         "deployment", "run", "enrich-catalog/nightly",

@@ -11,7 +11,7 @@ import pytest
 from doubles.git_http import GitHttpDouble
 from git_fixtures import CURATOR, TOKEN, clone, curator_commit, enrich_files, git, log, no_git_identity  # noqa: F401
 from git_fixtures import curator, remote, worker  # noqa: F401
-from enrich import publish
+from enrich import publish, publishing
 from enrich.clone import CloneUnusable, clone_folder, working_clone
 from enrich.merge import FOUND, Finding, merge
 from enrich.sources import all_sources
@@ -216,7 +216,7 @@ def test_the_subject_counts_what_merge_reported():
     s2 = all_sources()["semantic_scholar"]
     findings = [Finding("semantic_scholar", FOUND, record, s2.offers, s2.dead_when_not_found)]
     changes = merge(entry, findings, "2026-12-02").changes
-    subject, body = publish.commit_message({"meta/a.prototxt": changes, "meta/b.prototxt": ["abstract added"]})
+    subject, body = publishing.commit_message({"meta/a.prototxt": changes, "meta/b.prototxt": ["abstract added"]})
     assert subject == "enrich: 2 papers updated, 1 added authors, +1,204 citations"
     assert body.splitlines()[0].startswith("- meta/a.prototxt: ") and "citation_count 600 -> 1804 (+1204)" in body
 
@@ -230,13 +230,13 @@ def test_the_subject_counts_what_merge_reported():
     ],
 )
 def test_commit_subjects(changes, shard, subject):
-    assert publish.commit_message(changes, shard)[0] == subject
+    assert publishing.commit_message(changes, shard)[0] == subject
 
 
 def test_a_long_run_lists_the_first_files_and_how_many_more():
-    _, body = publish.commit_message({f"meta/{i:04}.prototxt": ["abstract added"] for i in range(250)})
-    assert len(body.splitlines()) == publish.BODY_LINES + 1 and body.endswith("… and 50 more files")
-    assert publish.commit_message({"a": ["x"]}, change_log="## 2026-12-02\n- a: x\n")[1] == "## 2026-12-02\n- a: x"
+    _, body = publishing.commit_message({f"meta/{i:04}.prototxt": ["abstract added"] for i in range(250)})
+    assert len(body.splitlines()) == publishing.BODY_LINES + 1 and body.endswith("… and 50 more files")
+    assert publishing.commit_message({"a": ["x"]}, change_log="## 2026-12-02\n- a: x\n")[1] == "## 2026-12-02\n- a: x"
 
 
 def test_a_working_clone_is_made_then_fast_forwarded(remote, curator, tmp_path):
