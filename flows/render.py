@@ -19,6 +19,7 @@ from enrich.errors import UsageError  # noqa: E402
 from enrich.history import default_folder  # noqa: E402
 from enrich.publish import PublishError  # noqa: E402
 from enrich.render import RenderOptions, RenderResult, check_usage, render  # noqa: E402
+from flows import server  # noqa: E402
 
 
 def render_options(catalog: str, readme: str, lists: str, site: str, history: str, check: bool) -> RenderOptions:
@@ -45,7 +46,7 @@ def render_catalog(
     options = render_options(catalog, readme, lists, site, history, check)
     try:
         check_usage(options)
-        publish = prepare_publishing(options, commit, push)
+        publish = prepare_publishing(options, commit, push, server.environment_with_secrets() if push else None)
         result = render(options)
         published = finish_publishing(publish, result)
     except (UsageError, PublishError) as error:
@@ -64,11 +65,16 @@ def render_catalog(
     return Completed(message=f"{result.papers} papers rendered, {len(result.written)} file(s) written")
 
 
-def prepare_publishing(options: RenderOptions, commit: bool, push: bool) -> publishing.Publishing | None:
-    """--commit/--push: the views' files hold no uncommitted work (else PublishError, exit 2)."""
+def prepare_publishing(
+    options: RenderOptions, commit: bool, push: bool, environ: dict[str, str] | None = None
+) -> publishing.Publishing | None:
+    """--commit/--push: the views' files hold no uncommitted work (else PublishError, exit 2).
+    The push gets GITHUB_TOKEN from `environ` (default: the process environment)."""
     if not (commit or push) or options.check:
         return None
-    return publishing.prepare(options.catalog, [options.readme, options.lists, options.site], push, writes_catalog=False)
+    environ = dict(os.environ) if environ is None else environ
+    folders = [options.readme, options.lists, options.site]
+    return publishing.prepare(options.catalog, folders, push, None, environ, environ.get("GITHUB_TOKEN"), writes_catalog=False)
 
 
 def finish_publishing(publish: publishing.Publishing | None, result: RenderResult) -> list[str]:

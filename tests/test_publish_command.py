@@ -78,7 +78,7 @@ def test_a_conflicting_curator_push_exits_1_with_the_commit_on_a_named_branch(ap
     outcome = run("--push", catalog_dir=worker / "meta")
     assert outcome.code == 1
     parked = git(worker, "branch", "--list", publish.UNPUSHED_PREFIX + "*", "--format=%(refname:short)")
-    assert parked and f"not published: the run's commit conflicts" in outcome.out and parked in outcome.out
+    assert parked and "not published: the run's commit conflicts" in outcome.out and parked in outcome.out
     assert git(bare, "rev-parse", "main") == curator_tip
     assert status(worker) == "" and len(log(worker)) == 1
     assert git(worker, "show", "--format=", "--name-only", parked).count("meta/") == 26
