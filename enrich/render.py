@@ -10,11 +10,15 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from google.protobuf.message import DecodeError
+
 from enrich import catalog as catalog_io
+from enrich import parsecache
 from enrich.atomic import write_atomic
 from enrich.errors import CatalogError, UsageError
 from enrich.history import read_history
 from enrich.records import Entry
+from enrich.schema import paper_pb2
 from enrich.views import markdown, papers_json
 from enrich.views.model import Paper, papers_from_entries
 
@@ -32,6 +36,7 @@ class RenderOptions:
     site: Path
     history: Path
     check: bool = False  # write nothing; report what would change
+    cache_dir: Path | None = None  # the enrich run's cache folder: its parse cache is reused (read only)
 
 
 @dataclass
@@ -56,19 +61,36 @@ class RenderResult:
         return lines
 
 
-def read_entries(root: Path) -> tuple[list[tuple[Entry, str]], list[CatalogError]]:
+def read_entries(root: Path, cache_dir: Path | None = None) -> tuple[list[tuple[Entry, str]], list[CatalogError]]:
     """Every paper entry with its path in the catalog, and the files that could not be read.
-    Unlike the enrich run's reader, this touches nothing (leftover temporary files stay)."""
-    entries, errors = [], []
-    for path in catalog_io.find_files(root):
+    Unlike the enrich run's reader this changes nothing: leftover temporary files stay, and the
+    enrich run's parse cache (when `cache_dir` holds one) is only read, never written."""
+    paths = catalog_io.find_files(root)
+    contents, errors = [], []
+    for path in paths:
         try:
-            entry = catalog_io.parse_entry(str(path), path.read_bytes())
-        except CatalogError as error:
-            errors.append(error)
-            continue
+            contents.append((path, path.read_bytes()))
         except OSError as error:
             errors.append(CatalogError(str(path), f"cannot read: {error.strerror}", hint="check permissions"))
-            continue
+    stored: dict[bytes, tuple[int, bytes]] = {}
+    if cache_dir is not None and (cache_dir / parsecache.FILENAME).is_file():
+        with parsecache.ParseCache(cache_dir) as store:
+            stored = store.get_many(parsecache.digest(raw) for _, raw in contents)
+    entries = []
+    for path, raw in contents:
+        entry = None
+        hit = stored.get(parsecache.digest(raw)) if stored else None
+        if hit is not None and hit[0] == parsecache.PAPER:
+            try:
+                entry = Entry(str(path), paper_pb2.PaperInfo.FromString(hit[1]))
+            except DecodeError:
+                entry = None
+        if entry is None and not (hit is not None and hit[0] == parsecache.NOT_A_PAPER):
+            try:
+                entry = catalog_io.parse_entry(str(path), raw)
+            except CatalogError as error:
+                errors.append(error)
+                continue
         if entry is not None and entry.info.ListFields():
             entries.append((entry, path.relative_to(root).as_posix()))
     return entries, errors
@@ -125,7 +147,7 @@ def outputs(options: RenderOptions, papers: list[Paper]) -> dict[Path, bytes]:
 def render(options: RenderOptions) -> RenderResult:
     """Render the catalog's views; UsageError when the catalog or the README markers are missing."""
     check_usage(options)
-    entries, errors = read_entries(options.catalog)
+    entries, errors = read_entries(options.catalog, options.cache_dir)
     history = read_history(options.history)
     papers = papers_from_entries(entries, history)
     result = RenderResult(papers=len(papers), errors=errors, check=options.check)

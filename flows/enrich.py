@@ -89,7 +89,7 @@ def enrich_catalog(
                 folders = [*views, *([options.history] if options.history else [])]
                 publication = publishing.prepare(options.catalog, folders, push, options.shard, environ, token)
             report = run.run(options, settings, launch)
-            not_rendered = render_views(catalog, history) if views else None
+            not_rendered = render_views(catalog, history, cache_dir) if views else None
             if publication is not None:  # one commit: entries, history and views
                 publishing.publish_report(publication, report, views)
     except (Busy, PublishError) as error:
@@ -117,13 +117,13 @@ def view_paths(catalog: str) -> tuple[Path, Path, Path]:
     return root / "README.md", root / "lists", root / "site"
 
 
-def render_views(catalog: str, history: str) -> str | None:
+def render_views(catalog: str, history: str, cache_dir: str) -> str | None:
     """The render-catalog flow as a subflow, writing the view_paths. Its failure message, or None."""
     from flows.render import render_catalog
 
     readme, lists, site = view_paths(catalog)
     state = render_catalog(catalog=catalog, readme=str(readme), lists=str(lists),
-                           site=str(site), history=history, return_state=True)
+                           site=str(site), history=history, cache_dir=cache_dir, return_state=True)
     return None if state.is_completed() else (state.message or "render failed")
 
 

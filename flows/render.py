@@ -22,10 +22,12 @@ from enrich.render import RenderOptions, RenderResult, check_usage, render  # no
 from flows import server  # noqa: E402
 
 
-def render_options(catalog: str, readme: str, lists: str, site: str, history: str, check: bool) -> RenderOptions:
+def render_options(catalog: str, readme: str, lists: str, site: str, history: str, check: bool,
+                   cache_dir: str = "") -> RenderOptions:
     catalog_path = Path(catalog)
     return RenderOptions(catalog_path, Path(readme), Path(lists), Path(site),
-                         Path(history) if history else default_folder(catalog_path), check)
+                         Path(history) if history else default_folder(catalog_path), check,
+                         Path(cache_dir) if cache_dir else None)
 
 
 @flow(name="render-catalog")
@@ -38,12 +40,13 @@ def render_catalog(
     check: bool = False,
     commit: bool = False,
     push: bool = False,
+    cache_dir: str = "cache",
 ):
     """Render the README list, the grouped lists, papers.json and the page from the catalog
     (history: default <catalog>/../history). With check, write nothing and fail when any
     output would change. With commit, one git commit of the files written; with push, pushed."""
     logger = get_run_logger()
-    options = render_options(catalog, readme, lists, site, history, check)
+    options = render_options(catalog, readme, lists, site, history, check, cache_dir)
     try:
         check_usage(options)
         publish = prepare_publishing(options, commit, push, server.environment_with_secrets() if push else None)
@@ -96,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--site", default="site", help="folder for papers.json and the page (default: site)")
     parser.add_argument("--history", default="", metavar="DIR",
                         help="count history folder (default: history beside the catalog folder)")
+    parser.add_argument("--cache-dir", default="cache",
+                        help="the enrich run's cache folder: entries it already parsed are reused, read only (default: cache)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when any output would change, 0 when all are current")
     parser.add_argument("--commit", action="store_true",
@@ -108,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    options = render_options(args.catalog, args.readme, args.lists, args.site, args.history, args.check)
+    options = render_options(args.catalog, args.readme, args.lists, args.site, args.history, args.check, args.cache_dir)
     try:
         check_usage(options)
     except UsageError as error:

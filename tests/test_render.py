@@ -28,7 +28,8 @@ def project(tmp_path) -> Path:
 def render(project: Path, *extra: str) -> int:
     return main([
         "--catalog", str(project / "meta"), "--readme", str(project / "README.md"),
-        "--lists", str(project / "lists"), "--site", str(project / "site"), *extra,
+        "--lists", str(project / "lists"), "--site", str(project / "site"),
+        *(() if "--cache-dir" in extra else ("--cache-dir", str(project / "no-cache"))), *extra,
     ])
 
 
@@ -176,3 +177,16 @@ def test_render_catalog_flow_renders_and_fails_with_the_reason(prefect_server, p
     (project / "README.md").write_text("no markers\n", encoding="utf-8")
     failed = render_catalog(**paths, return_state=True)
     assert failed.is_failed() and "add the two lines" in failed.message
+
+
+def test_entries_the_enrich_run_parsed_come_from_its_parse_cache(project, monkeypatch):
+    from enrich import catalog as catalog_io
+
+    catalog_io.read_catalog(project / "meta", cache_dir=project / "cache")  # what an enrich run leaves
+
+    def parse_again(path, raw):
+        raise AssertionError(f"{path} parsed again")
+
+    monkeypatch.setattr(catalog_io, "parse_entry", parse_again)
+    assert render(project, "--cache-dir", str(project / "cache")) == 0
+    assert (project / "site" / "papers.json").read_bytes() == (EXPECTED / "site" / "papers.json").read_bytes()
