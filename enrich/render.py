@@ -25,7 +25,7 @@ from enrich.views.model import Paper, papers_from_entries
 log = logging.getLogger(__name__)
 
 PAGE_FILES = ("index.html", "page.js", "page.css")  # the page's static files (enrich/views/static)
-DATA_FILES = ("papers.json", "papers.js")
+DATA_FILES = ("papers.json", "papers.js", "abstracts.js")
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,7 @@ def outputs(options: RenderOptions, papers: list[Paper]) -> dict[Path, bytes]:
     objects = [papers_json.paper_json(paper) for paper in papers]
     files[options.site / "papers.json"] = papers_json.document_text(objects).encode("utf-8")
     files[options.site / "papers.js"] = papers_json.page_data(objects).encode("utf-8")
+    files[options.site / "abstracts.js"] = papers_json.page_abstracts(objects).encode("utf-8")
     static = resources.files("enrich.views") / "static"
     for name in PAGE_FILES:
         files[options.site / name] = (static / name).read_bytes()

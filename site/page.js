@@ -62,9 +62,10 @@
   }
 
   var papers = records.map(function (p, index) {
+    p.abstract = p.tldr = null;  // from abstracts.js, loaded after the first rows are drawn
     return {
       p: p, index: index,
-      text: [p.title, p.authors.join(" "), p.abstract || ""].join(" \u0000 ").toLowerCase(),
+      text: (p.title + " \u0000 " + p.authors.join(" ")).toLowerCase(),
       stars: p.repo ? p.repo.stars : null,
       c30: growth(p.history.citations, 30), c90: growth(p.history.citations, 90),
       s30: growth(p.history.stars, 30), s90: growth(p.history.stars, 90)
@@ -243,7 +244,8 @@
     $("details-title").replaceChildren(link(p.url, p.title));
     $("details-body").replaceChildren(
       p.tldr ? el("p", {}, [el("strong", { text: "TL;DR " }), p.tldr]) : "",
-      el("p", { class: p.abstract ? "abstract" : "abstract muted", text: p.abstract || "No abstract known yet." }),
+      el("p", { class: p.abstract ? "abstract" : "abstract muted",
+                text: p.abstract || (window.catalogPage.complete ? "No abstract known yet." : "Loading the abstract…") }),
       dl);
     aside.hidden = false;
   }
@@ -287,8 +289,28 @@
     return Array.prototype.map.call(document.querySelectorAll("#rows tr.paper"), function (tr) { return tr.getAttribute("data-id"); });
   }
 
+  // Abstracts (most of the data) come second, so the first rows are drawn without waiting for them.
+  function loadAbstracts() {
+    var script = document.createElement("script");
+    script.src = "abstracts.js";
+    script.onload = function () {
+      var texts = window.CATALOG_ABSTRACTS || [];
+      papers.forEach(function (r, i) {
+        var pair = texts[i] || [null, null];
+        r.p.abstract = pair[0]; r.p.tldr = pair[1];
+        if (pair[0]) r.text += " \u0000 " + pair[0].toLowerCase();
+      });
+      window.catalogPage.complete = true;
+      update(false);
+      performance.mark("catalog-complete");
+    };
+    script.onerror = function () { window.catalogPage.complete = true; $("summary").textContent += " (abstracts.js is missing: search covers titles and authors)"; };
+    document.body.appendChild(script);
+  }
+
   readHash();
   update(false);
   window.catalogPage.ready = true;
   performance.mark("catalog-ready");
+  setTimeout(loadAbstracts, 0);
 })();

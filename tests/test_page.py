@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 from conftest import DATA
 
-from enrich.views.papers_json import page_data
+from enrich.views.papers_json import page_abstracts, page_data
 from flows.render import main
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -60,8 +60,9 @@ def papers(site: Path) -> list[dict]:
 
 
 def load(page, url: str) -> None:
+    """Open the page and wait for its first rows and then its abstracts (abstracts.js)."""
     page.goto(url)
-    page.wait_for_function("window.catalogPage && window.catalogPage.ready")
+    page.wait_for_function("window.catalogPage && window.catalogPage.ready && window.catalogPage.complete")
 
 
 def visible(page) -> list[str]:
@@ -136,6 +137,7 @@ def test_only_the_rows_in_view_are_in_the_page(page, tmp_path):
     template = papers_json_paper()
     many = [dict(template, path=f"p{i:05d}.prototxt", id=f"p{i:05d}", title=f"Paper {i}", citations=i) for i in range(3000)]
     (site / "papers.js").write_text(page_data(many), encoding="utf-8")
+    (site / "abstracts.js").write_text(page_abstracts(many), encoding="utf-8")
     load(page, site.joinpath("index.html").as_uri())
     drawn = visible(page)
     assert drawn[0] == "p02999.prototxt" and len(drawn) < 60

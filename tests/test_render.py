@@ -38,7 +38,7 @@ def test_outputs_match_the_golden_files(project, capsys):
     assert (project / "README.md").read_bytes() == (EXPECTED / "README.md").read_bytes()
     assert snapshot(project / "lists") == snapshot(EXPECTED / "lists")
     assert (project / "site" / "papers.json").read_bytes() == (EXPECTED / "site" / "papers.json").read_bytes()
-    assert "papers: 29, files written: 11" in capsys.readouterr().out
+    assert "papers: 29, files written: 12" in capsys.readouterr().out
 
 
 def test_papers_json_is_valid_against_its_schema(project):
@@ -61,7 +61,7 @@ def test_page_data_script_holds_what_the_page_shows_from_papers_json(project):
     epoch = date.fromisoformat(data["epoch"]).toordinal()
     for row, paper in zip(data["papers"], document["papers"], strict=True):
         shown = dict(zip(data["fields"], row, strict=True))
-        for name in ("path", "title", "url", "authors", "year", "venue", "keywords", "abstract", "tldr", "citations"):
+        for name in ("path", "title", "url", "authors", "year", "venue", "keywords", "citations"):
             assert shown[name] == paper[name], name
         assert shown["stars"] == (paper["repo"] or {}).get("stars")
         for name in ("citations", "stars"):
@@ -71,6 +71,10 @@ def test_page_data_script_holds_what_the_page_shows_from_papers_json(project):
                 day, count = day + flat[step], count + flat[step + 1]
                 series.append([date.fromordinal(day).isoformat(), count])
             assert series == paper["history"][name]
+    abstracts = (project / "site" / "abstracts.js").read_text(encoding="utf-8")
+    assert abstracts.startswith("window.CATALOG_ABSTRACTS = ") and abstracts.endswith(";\n")
+    pairs = json.loads(abstracts[len("window.CATALOG_ABSTRACTS = "):-2])
+    assert pairs == [[paper["abstract"], paper["tldr"]] for paper in document["papers"]]
 
 
 def test_curator_text_around_the_markers_is_kept_byte_for_byte(project):
@@ -92,7 +96,7 @@ def test_second_render_writes_nothing(project, capsys):
     assert render(project) == 0
     assert snapshot(project) == first
     assert {path: path.stat().st_mtime_ns for path in project.rglob("*") if path.is_file()} == mtimes
-    assert "files written: 0, unchanged: 11" in capsys.readouterr().out
+    assert "files written: 0, unchanged: 12" in capsys.readouterr().out
 
 
 def test_check_exits_1_and_writes_nothing_when_views_are_stale(project, capsys):

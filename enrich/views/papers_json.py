@@ -10,7 +10,8 @@ from enrich.views.model import Paper
 
 SCHEMA_ID = "urn:paper-catalog-enrich:schemas:papers.schema.json"
 FORMAT_VERSION = 1
-DATA_GLOBAL = "CATALOG_PAPERS"  # the page's data script sets window.CATALOG_PAPERS
+DATA_GLOBAL = "CATALOG_PAPERS"  # papers.js sets window.CATALOG_PAPERS
+ABSTRACTS_GLOBAL = "CATALOG_ABSTRACTS"  # abstracts.js sets window.CATALOG_ABSTRACTS
 
 
 def paper_json(paper: Paper) -> dict[str, Any]:
@@ -72,11 +73,12 @@ def document_text(objects: list[dict[str, Any]]) -> str:
 
 
 # The page's data: what the page shows, as arrays in this field order (the page reads them by
-# these names), histories as flat [days, count, days, count, …] deltas from `epoch`. A fraction
-# of papers.json's size, so the page loads fast at 20,000 papers.
+# these names), histories as flat [days, count, days, count, …] deltas from `epoch`; abstracts
+# and TL;DRs in a second script the page loads after drawing its first rows. A fraction of
+# papers.json's size, so the page's first rows come fast at 20,000 papers.
 PAGE_FIELDS = (
     "path", "title", "url", "authors", "institutions", "year", "venue", "venue_detail", "keywords", "code_url",
-    "abstract", "tldr", "arxiv_id", "doi", "citations", "citations_changed", "influential_citations",
+    "arxiv_id", "doi", "citations", "citations_changed", "influential_citations",
     "influential_citations_changed", "repo_url", "stars", "stars_changed", "archived", "dead",
     "citations_history", "stars_history",
 )
@@ -112,5 +114,14 @@ def page_data(objects: list[dict[str, Any]]) -> str:
         rows.append(json.dumps([values[name] for name in PAGE_FIELDS], ensure_ascii=False, separators=(",", ":")))
     head = json.dumps({"version": FORMAT_VERSION, "epoch": date.fromordinal(epoch).isoformat() if days else None,
                        "fields": list(PAGE_FIELDS)}, separators=(",", ":"))
-    text = head[:-1] + ',"papers":[\n' + ",\n".join(rows) + "]}"
-    return f"window.{DATA_GLOBAL} = " + text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + ";\n"
+    return _script(DATA_GLOBAL, head[:-1] + ',"papers":[\n' + ",\n".join(rows) + "]}")
+
+
+def page_abstracts(objects: list[dict[str, Any]]) -> str:
+    """The page's second script: [abstract, tldr] per paper, in papers.js's order."""
+    rows = [json.dumps([obj["abstract"], obj["tldr"]], ensure_ascii=False, separators=(",", ":")) for obj in objects]
+    return _script(ABSTRACTS_GLOBAL, "[\n" + ",\n".join(rows) + "]")
+
+
+def _script(name: str, json_text: str) -> str:
+    return f"window.{name} = " + json_text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + ";\n"
