@@ -76,6 +76,8 @@ class Needs:
     s2_by_title: int = 0  # papers it can only find by a title search
     repos: int = 0  # distinct GitHub repositories in code links
     renamed_repos: int = 0
+    huggingface: int = 0  # new-style arXiv links without a code link: one Hugging Face request each
+    openalex_dois: int = 0  # DOIs OpenAlex is asked for (the arXiv DOI of arXiv links, doi.org links)
 
 
 @dataclass
@@ -213,6 +215,14 @@ def generate_world(n: int, seed: int = SEED) -> Generated:
             info.code.type = rng.choice(["Pytorch", "PyTorch", "JAX", "TensorFlow"])
             info.code.url = rng.choice([f"https://github.com/{linked}", f"https://github.com/{linked}/",
                                         f"https://github.com/{linked}.git", f"https://github.com/{linked}/tree/main"])
+        # Hugging Face and OpenAlex (no random draws: the rest of the world stays as it was).
+        if kind == "arxiv" and not info.code.url and "/" not in (arxiv_id or ""):
+            needs.huggingface += 1
+            paper.hf_indexed = seed_int % 3 == 0
+        if kind == "arxiv" or info.paper.url.startswith("https://doi.org/"):
+            needs.openalex_dois += 1
+            paper.openalex_indexed = True
+            paper.cited_by_count = seed_int % 1000
         papers.append(paper)
         path = f"{year}/{_file_name(rng, info, index, used_names)}.prototxt"
         files[path] = _printed(rng, info)
@@ -281,6 +291,8 @@ def floor_requests(needs: Needs, openreview_batch: int = 50) -> dict[str, int]:
         "openreview": ((1 + math.ceil(needs.openreview_ids / openreview_batch)) if needs.openreview_ids else 0)
         + ((1 + needs.openreview_v1_only) if needs.openreview_v1_only else 0),
         "github": math.ceil(needs.repos / 100),
+        "huggingface": needs.huggingface,  # no batch endpoint: one paper a request
+        "openalex": math.ceil(needs.openalex_dois / 100),
     }
 
 

@@ -33,14 +33,16 @@ from enrich.schema import paper_pb2
 SHIFT = 26 * 3600.0  # "a day later": past every 1-day expiry, as the 03:00 schedule is the next night
 CITATION_SHARE, STAR_SHARE = 0.10, 0.05
 NIGHTLY_TARGET_RATIO, NIGHTLY_TARGET_RSS_MB = 1.25, 500.0
-APIS = ("arxiv", "semantic_scholar", "openreview", "github")
+APIS = ("arxiv", "semantic_scholar", "openreview", "github", "huggingface", "openalex")
 
 
 def minimum_requests(generated: Generated) -> dict[str, int]:
     """The fewest requests a nightly run can make: every count again in full batches, no id."""
     papers = generated.needs.s2_by_id + generated.needs.s2_by_title  # all have a paperId by now
     return {"arxiv": 0, "openreview": 0, "semantic_scholar": math.ceil(papers / 500),
-            "github": math.ceil(generated.needs.repos / 100)}
+            "github": math.ceil(generated.needs.repos / 100),
+            "huggingface": 0,  # cached a week
+            "openalex": math.ceil(generated.needs.openalex_dois / 100)}  # counts: a day
 
 
 def floor_seconds(minimum: dict[str, int], factor: float) -> dict[str, float]:

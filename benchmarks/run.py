@@ -54,7 +54,7 @@ from benchmarks.simulator import (
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-APIS = ("arxiv", "semantic_scholar", "openreview", "github")
+APIS = ("arxiv", "semantic_scholar", "openreview", "github", "huggingface", "openalex")
 # Real seconds per request each API's pacing implies, for the floor. GitHub has no minimum
 # interval: its pace is the hourly budget spread evenly (3600 s / 5000 points), which
 # over-states its floor (the budget allows bursts); it never binds here.
@@ -154,7 +154,8 @@ PREFECT_API_URL = ""  # --prefect-server: the URL of the server the benchmark st
 
 def command_env(simulator: Simulator, prefect_home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GITHUB_", "SEMANTIC_SCHOLAR_",
-                                                                     "OPENREVIEW_", "ARXIV_", "ENRICH_"))}
+                                                                     "OPENREVIEW_", "ARXIV_", "ENRICH_", "HUGGINGFACE_",
+                                                                     "OPENALEX_"))}
     env.update(simulator.env())
     env.update({
         "PREFECT_HOME": str(prefect_home),  # a private ephemeral server database for the benchmark

@@ -1,8 +1,9 @@
-"""A loopback simulation of the four APIs that enforces their real pacing, for the benchmark.
+"""A loopback simulation of the six APIs that enforces their real pacing, for the benchmark.
 
 It reuses the test doubles (tests/doubles/) for every answer shape and adds, per API:
 - a pace: the least time between two request arrivals (arXiv 3 s, Semantic Scholar 1 s,
-  OpenReview 1 s = 60/min logged in; GitHub: no two requests at once, plus the hourly budget
+  OpenReview 1 s = 60/min logged in; Hugging Face 0.5 s; OpenAlex 0.1 s (10 a second);
+  GitHub: no two requests at once, plus the hourly budget
   of 5,000 points kept by the GitHub double's own counters, refilled every simulated hour);
 - a latency of 100-300 ms (uniform, seeded) from arrival to answer;
 - a 429 in the API's own shape when a request arrives too soon (arXiv: plain 429 without
@@ -40,6 +41,8 @@ if str(_TESTS) not in sys.path:
 from doubles import (  # noqa: E402
     ArxivDouble,
     GitHubDouble,
+    HuggingFaceDouble,
+    OpenAlexDouble,
     OpenReviewDouble,
     SemanticScholarDouble,
     World,
@@ -51,7 +54,7 @@ from doubles.world import Paper, corpus_id  # noqa: E402
 from enrich.match import normalise_title  # noqa: E402
 
 # Real-time paces (seconds between two request arrivals), before compression.
-PACE = {"arxiv": 3.0, "semantic_scholar": 1.0, "openreview": 1.0, "github": 0.0}
+PACE = {"arxiv": 3.0, "semantic_scholar": 1.0, "openreview": 1.0, "github": 0.0, "huggingface": 0.5, "openalex": 0.1}
 LATENCY = (0.100, 0.300)  # real seconds, before compression
 GITHUB_BUDGET = 5000  # points an hour with a token (GraphQL: ~1 point per query of 100 repositories)
 GITHUB_HOUR = 3600.0
@@ -59,6 +62,7 @@ GITHUB_HOUR = 3600.0
 # client paces request *starts*, and a loopback hop plus thread scheduling adds a few ms.
 TOLERANCE = 0.10
 TOKEN = "bench-github-token"
+OPENALEX_KEY = "bench-openalex-key"
 OPENREVIEW_USER, OPENREVIEW_PASSWORD = "bench@example.org", "bench-password"
 ARXIV_429 = b"Rate exceeded.\n"
 
@@ -325,6 +329,32 @@ class SimGitHub(_Simulated, GitHubDouble):
         return Answer(403, fault.body, {**fault.headers, **self._rate_headers("graphql" if request.path == "/graphql" else "core")})
 
 
+class SimHuggingFace(_Simulated, HuggingFaceDouble):
+    def __init__(self, world: World, gate: Gate, factor: float) -> None:
+        self.gate, self.factor = gate, factor
+        super().__init__(World(papers=[p for p in world.papers if p.arxiv_id and p.hf_indexed]))
+
+    def kind(self, request: Recorded) -> str:
+        return "paper"
+
+    def too_fast(self, request: Recorded, wait: float) -> Answer:
+        return Answer(429, b'{"error":"You have exceeded our rate limit. Please retry later."}',
+                      {"content-type": "application/json"})
+
+
+class SimOpenAlex(_Simulated, OpenAlexDouble):
+    def __init__(self, world: World, gate: Gate, factor: float) -> None:
+        self.gate, self.factor = gate, factor
+        super().__init__(World(papers=[p for p in world.papers if p.openalex_indexed]), api_key=OPENALEX_KEY)
+
+    def kind(self, request: Recorded) -> str:
+        return "works"
+
+    def too_fast(self, request: Recorded, wait: float) -> Answer:
+        return Answer(429, b'{"error":"Too Many Requests","message":"Rate limit exceeded."}',
+                      {"content-type": "application/json"})
+
+
 class Simulator:
     """The four APIs (five servers: OpenReview has API 2 and API 1) over one World."""
 
@@ -341,6 +371,8 @@ class Simulator:
             "openreview": gate("openreview", offset=3),  # API 2
             "openreview_v1": Gate("openreview_v1", PACE["openreview"] / factor, latency, seed=seed + 4),
             "github": gate("github", serial=True, offset=5),
+            "huggingface": gate("huggingface", offset=6),
+            "openalex": gate("openalex", offset=7),
         }
         started = []
         try:
@@ -349,6 +381,8 @@ class Simulator:
             self.openreview = _started(started, SimOpenReview(world, 2, self.gates["openreview"], factor))
             self.openreview_v1 = _started(started, SimOpenReview(world, 1, self.gates["openreview_v1"], factor))
             self.github = _started(started, SimGitHub(world, self.gates["github"], factor))
+            self.huggingface = _started(started, SimHuggingFace(world, self.gates["huggingface"], factor))
+            self.openalex = _started(started, SimOpenAlex(world, self.gates["openalex"], factor))
         except BaseException:
             for server in started:
                 server.stop()
@@ -356,7 +390,8 @@ class Simulator:
 
     @property
     def servers(self):
-        return [self.arxiv, self.semanticscholar, self.openreview, self.openreview_v1, self.github]
+        return [self.arxiv, self.semanticscholar, self.openreview, self.openreview_v1, self.github, self.huggingface,
+                self.openalex]
 
     def env(self) -> dict[str, str]:
         """The environment that points the pipeline at the simulator, with time compressed to match."""
@@ -366,6 +401,9 @@ class Simulator:
             "OPENREVIEW_API_URL": self.openreview.url,
             "OPENREVIEW_API_V1_URL": self.openreview_v1.url,
             "GITHUB_API_URL": self.github.url,
+            "HUGGINGFACE_API_URL": self.huggingface.url,
+            "OPENALEX_API_URL": self.openalex.url,
+            "OPENALEX_API_KEY": OPENALEX_KEY,
             "GITHUB_TOKEN": TOKEN,
             "OPENREVIEW_USERNAME": OPENREVIEW_USER,
             "OPENREVIEW_PASSWORD": OPENREVIEW_PASSWORD,
