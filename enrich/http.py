@@ -161,7 +161,8 @@ class HttpClient:
     def _before_sleep(self, state: RetryCallState) -> None:
         self.stats.add(retries=1)
         error = state.outcome.exception() if state.outcome else None
-        log.info("%s: retrying after %s (attempt %d)", self.source, error, state.attempt_number)
+        # Described, not printed: a connection error's text holds the URL, and a key may be in its query.
+        log.info("%s: retrying after %s (attempt %d)", self.source, _describe(error) if error else "?", state.attempt_number)
 
     def request(
         self,

@@ -30,6 +30,8 @@ class PaperRecord:
     tldr: str = ""
     citation_count: int | None = None
     influential_citation_count: int | None = None
+    comment: str = ""  # arXiv's author comment ("ICLR 2023. Code: github.com/…"): a code candidate's place
+    code: str = ""  # OpenReview's code field, where a venue has one
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

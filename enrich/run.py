@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from enrich import catalog as catalog_io
+from enrich import discover
 from enrich.cache import Cache
 from enrich.changelog import record_run
 from enrich.errors import SourceError
@@ -41,6 +42,8 @@ class RunOptions:
     dry_run: bool = False
     shard: tuple[int, int] | None = None  # (K, N): only files in shard K of N
     history: Path | None = None  # where the run records counts and CHANGES.md; None: not at all
+    apply_venues: bool = False  # write venue updates the sources agree on into `pub`
+    apply_code: bool = False  # write a confirmed, unambiguous repository into `code.url`
 
 
 @dataclass(frozen=True)
@@ -97,17 +100,44 @@ def run(options: RunOptions, settings: Settings, launch: Launch | None = None, e
     try:
         sources = all_sources()
         lookups = lookups_for(entries, sources)
-        report.duplicates = duplicates(entries, lookups, sources)
         jobs = [job_for(name, lookups[name], settings, options, now) for name in options.sources]
         results = fetch_all(jobs, launch)
-        write(entries, results, lookups, sources, today_utc(now), options.dry_run, report, options.cache_dir)
+        found = discover.discover(entries, lookups, results, _confirm(options, settings, now, launch))
+        report.duplicates = discover.duplicates(entries, lookups, results)
+        write(entries, results, lookups, sources, today_utc(now), options.dry_run, report, options.cache_dir, found, options)
         report_sources(report, results, lookups, sources)
+        _count_confirmations(report, found.github)
         if options.history is not None:
             record_history(options.catalog, options.history, entries, report, now)
     finally:
         gc.unfreeze()
     report.finished = time.time()
     return report
+
+
+def _confirm(options: RunOptions, settings: Settings, now: float, launch: Launch | None) -> Callable[[list[str]], SourceResult] | None:
+    """How discovery asks the repository host (the source offering `repo`) about code
+    candidates: one more batched fetch. None when that source is not asked this run."""
+    host = discover.repository_host(all_sources())
+    if host is None or host not in options.sources:
+        return None
+
+    def confirm(repos: list[str]) -> SourceResult:
+        job = job_for(host, {repo: Query(repo) for repo in repos}, settings, options, now)
+        return fetch_all([job], launch)[host]
+
+    return confirm
+
+
+def _count_confirmations(report: Report, host: SourceResult | None) -> None:
+    """The confirmation pass's requests count as the repository host's."""
+    if host is not None and host.source in report.sources:
+        stats = report.sources[host.source]
+        stats.requests += host.requests
+        stats.retries += host.retries
+        stats.cache_hits += host.cache_hits
+        report.source_problems += [f"{host.source}: {problem}" for problem in host.problems
+                                   if f"{host.source}: {problem}" not in report.source_problems]
 
 
 def read(options: RunOptions, report: Report) -> list[Entry]:
@@ -264,13 +294,20 @@ def write(
     dry_run: bool,
     report: Report,
     cache_dir: Path | None = None,
+    found: discover.Discoveries | None = None,
+    options: RunOptions | None = None,
 ) -> None:
-    """Merge each entry, write the files that change (or keep their diff), and fill the report.
-    With `cache_dir`, the parse of each file written is kept for the next run (catalog.remember_written)."""
+    """Merge each entry (with what discovery found), write the files that change (or keep their
+    diff), and fill the report. With `cache_dir`, the parse of each file written is kept for the
+    next run (catalog.remember_written)."""
     changed: list[tuple[str, bytes, list[str]]] = []
     parses: dict[str, bytes] = {}  # binary, not the messages: 20,000 of those would cost ~100 MB
+    by_path = found.by_path if found is not None else {}
+    apply_venues, apply_code = (options.apply_venues, options.apply_code) if options is not None else (False, False)
     for entry in entries:
-        merged = merge(entry.info, findings_for(entry.path, lookups, results, sources), today)
+        findings = discover.amend(findings_for(entry.path, lookups, results, sources), by_path.get(entry.path), sources)
+        merged = merge(entry.info, findings, today)
+        report.suggestions += [(entry.path, text) for text in discover.apply(merged, by_path.get(entry.path), apply_venues, apply_code)]
         for source, found_title in merged.mismatches:
             report.mismatches.append((entry.path, source, entry.info.paper.title, found_title))
         if merged.info == entry.info:
@@ -334,18 +371,6 @@ def report_sources(report: Report, results: Mapping[str, SourceResult], lookups:
                     report.not_in_cache.append((path, name))
                 if key in result.notes:
                     report.notes.append((path, f"{name}: {result.notes[key]}"))
-
-
-def duplicates(entries: list[Entry], lookups: Lookups, sources: Mapping[str, Source]) -> list[tuple[str, list[str]]]:
-    """Papers linked from more than one file (same arXiv or OpenReview id): all are enriched."""
-    paths_by_id: dict[str, list[str]] = defaultdict(list)
-    naming = [name for name, source in sources.items() if source.identifies_paper]
-    for entry in entries:
-        for name in naming:
-            query = lookups.get(name, {}).get(entry.path)
-            if query is not None:
-                paths_by_id[f"{name}:{query.key}"].append(entry.path)
-    return [(key, paths) for key, paths in paths_by_id.items() if len(paths) > 1]
 
 
 def today_utc(now: float | None = None) -> str:

@@ -53,6 +53,8 @@ def enrich_catalog(
     shard: str = "",
     global_rate_limits: bool = False,
     history: str = "",
+    apply_venues: bool = False,
+    apply_code: bool = False,
     render: bool = False,
     commit: bool = False,
     push: bool = False,
@@ -71,7 +73,7 @@ def enrich_catalog(
         token = settings.credentials.get("GITHUB_TOKEN")  # for git's network commands too
         if repository:
             catalog = str(working_clone(repository, branch, Path(cache_dir), shard, environ, token) / catalog)
-        options = run_options(catalog, cache_dir, sources, offline, refresh, dry_run, shard, history)
+        options = run_options(catalog, cache_dir, sources, offline, refresh, dry_run, shard, history, apply_venues, apply_code)
     except (UsageError, PublishError) as error:
         return Failed(message=str(error))
     if global_rate_limits and not offline and (missing := server.missing_rate_limits(options.sources)):
@@ -141,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         options = run_options(args.catalog, args.cache_dir, args.sources, args.offline, args.refresh, args.dry_run,
-                              args.shard, args.history)
+                              args.shard, args.history, args.apply_venues, args.apply_code)
         Settings.from_env()
     except UsageError as error:
         parser.print_usage(sys.stderr)
@@ -158,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
         state = enrich_catalog(
             catalog=args.catalog, cache_dir=args.cache_dir, sources=args.sources, offline=args.offline,
             refresh=args.refresh, dry_run=args.dry_run, shard=args.shard, history=args.history,
-            commit=args.commit, push=args.push, return_state=True,
+            commit=args.commit, push=args.push, apply_venues=args.apply_venues, apply_code=args.apply_code,
+            return_state=True,
         )
     result = state.result(raise_on_failure=False)
     report = result.unwrap() if isinstance(result, opaque) else result

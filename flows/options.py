@@ -37,6 +37,8 @@ def run_options(
     dry_run: bool = False,
     shard: str = "",
     history: str = "",
+    apply_venues: bool = False,
+    apply_code: bool = False,
 ) -> RunOptions:
     """The run's options from the command's flags or the flow's parameters; UsageError says what is wrong."""
     names = parse_sources(sources)
@@ -54,7 +56,7 @@ def run_options(
     history_folder = None if dry_run or offline else Path(history) if history else default_folder(Path(catalog))
     return RunOptions(
         Path(catalog), Path(cache_dir), names, offline=offline, refresh=refresh, dry_run=dry_run, shard=parsed_shard,
-        history=history_folder,
+        history=history_folder, apply_venues=apply_venues, apply_code=apply_code,
     )
 
 
@@ -78,4 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="one git commit of exactly the files the run wrote (refused when they hold uncommitted work)")
     parser.add_argument("--push", action="store_true",
                         help="implies --commit; push the branch to its upstream (rebasing when the remote moved)")
+    parser.add_argument("--apply-venues", action="store_true",
+                        help="write venue updates the sources agree on into pub (where/year) of entries listed as arXiv")
+    parser.add_argument("--apply-code", action="store_true",
+                        help="write a discovered repository GitHub confirms (the only candidate) into an empty code.url")
     return parser

@@ -12,6 +12,8 @@ from conftest import snapshot
 from git_fixtures import clone, curator_commit, git
 from local_prefect import LocalPrefect
 
+from enrich.sources import all_sources
+
 
 @pytest.fixture
 def prefect_cli(api, tmp_path):
@@ -67,7 +69,7 @@ def test_sharded_runs_on_two_workers_run_side_by_side_sharing_each_apis_pace(pre
     prefect_cli.env["ENRICH_TIME_SCALE"] = "0.1"
     prefect_cli.env["PREFECT_WORKER_QUERY_SECONDS"] = "1"  # the second worker sees its run at once
     prefect_cli("--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "shard")
-    intervals = {"arxiv": 3.0, "openreview": 3.0, "semantic_scholar": 1.0, "github": 0.25}
+    intervals = {name: source.pace for name, source in all_sources().items()}  # every registered source's limit
     for source, interval in intervals.items():
         prefect_cli("gcl", "create", f"enrich-{source}", "--limit", "1", "--slot-decay-per-second", str(1 / (interval * 0.1)))
     for name in ("worker-a", "worker-b"):

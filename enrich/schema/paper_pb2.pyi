@@ -130,19 +130,21 @@ class Repo(_message.Message):
     def __init__(self, url: _Optional[str] = ..., stars: _Optional[int] = ..., forks: _Optional[int] = ..., pushed_at: _Optional[str] = ..., archived: _Optional[bool] = ..., license: _Optional[str] = ..., not_found: _Optional[bool] = ..., stars_changed: _Optional[str] = ..., forks_changed: _Optional[str] = ...) -> None: ...
 
 class SourceDates(_message.Message):
-    __slots__ = ("arxiv", "openreview", "semantic_scholar", "github")
+    __slots__ = ("arxiv", "openreview", "semantic_scholar", "github", "openalex")
     ARXIV_FIELD_NUMBER: _ClassVar[int]
     OPENREVIEW_FIELD_NUMBER: _ClassVar[int]
     SEMANTIC_SCHOLAR_FIELD_NUMBER: _ClassVar[int]
     GITHUB_FIELD_NUMBER: _ClassVar[int]
+    OPENALEX_FIELD_NUMBER: _ClassVar[int]
     arxiv: str
     openreview: str
     semantic_scholar: str
     github: str
-    def __init__(self, arxiv: _Optional[str] = ..., openreview: _Optional[str] = ..., semantic_scholar: _Optional[str] = ..., github: _Optional[str] = ...) -> None: ...
+    openalex: str
+    def __init__(self, arxiv: _Optional[str] = ..., openreview: _Optional[str] = ..., semantic_scholar: _Optional[str] = ..., github: _Optional[str] = ..., openalex: _Optional[str] = ...) -> None: ...
 
 class Enrichment(_message.Message):
-    __slots__ = ("abstract", "arxiv_id", "openreview_id", "semantic_scholar_id", "doi", "citation_count", "influential_citation_count", "venue", "tldr", "repo", "changed", "citation_count_changed", "influential_citation_count_changed")
+    __slots__ = ("abstract", "arxiv_id", "openreview_id", "semantic_scholar_id", "doi", "citation_count", "influential_citation_count", "venue", "tldr", "repo", "changed", "citation_count_changed", "influential_citation_count_changed", "venue_year", "openalex_cited_by_count", "openalex_cited_by_count_changed")
     ABSTRACT_FIELD_NUMBER: _ClassVar[int]
     ARXIV_ID_FIELD_NUMBER: _ClassVar[int]
     OPENREVIEW_ID_FIELD_NUMBER: _ClassVar[int]
@@ -156,6 +158,9 @@ class Enrichment(_message.Message):
     CHANGED_FIELD_NUMBER: _ClassVar[int]
     CITATION_COUNT_CHANGED_FIELD_NUMBER: _ClassVar[int]
     INFLUENTIAL_CITATION_COUNT_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    VENUE_YEAR_FIELD_NUMBER: _ClassVar[int]
+    OPENALEX_CITED_BY_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OPENALEX_CITED_BY_COUNT_CHANGED_FIELD_NUMBER: _ClassVar[int]
     abstract: str
     arxiv_id: str
     openreview_id: str
@@ -169,7 +174,10 @@ class Enrichment(_message.Message):
     changed: SourceDates
     citation_count_changed: str
     influential_citation_count_changed: str
-    def __init__(self, abstract: _Optional[str] = ..., arxiv_id: _Optional[str] = ..., openreview_id: _Optional[str] = ..., semantic_scholar_id: _Optional[str] = ..., doi: _Optional[str] = ..., citation_count: _Optional[int] = ..., influential_citation_count: _Optional[int] = ..., venue: _Optional[str] = ..., tldr: _Optional[str] = ..., repo: _Optional[_Union[Repo, _Mapping]] = ..., changed: _Optional[_Union[SourceDates, _Mapping]] = ..., citation_count_changed: _Optional[str] = ..., influential_citation_count_changed: _Optional[str] = ...) -> None: ...
+    venue_year: int
+    openalex_cited_by_count: int
+    openalex_cited_by_count_changed: str
+    def __init__(self, abstract: _Optional[str] = ..., arxiv_id: _Optional[str] = ..., openreview_id: _Optional[str] = ..., semantic_scholar_id: _Optional[str] = ..., doi: _Optional[str] = ..., citation_count: _Optional[int] = ..., influential_citation_count: _Optional[int] = ..., venue: _Optional[str] = ..., tldr: _Optional[str] = ..., repo: _Optional[_Union[Repo, _Mapping]] = ..., changed: _Optional[_Union[SourceDates, _Mapping]] = ..., citation_count_changed: _Optional[str] = ..., influential_citation_count_changed: _Optional[str] = ..., venue_year: _Optional[int] = ..., openalex_cited_by_count: _Optional[int] = ..., openalex_cited_by_count_changed: _Optional[str] = ...) -> None: ...
 
 class PaperInfo(_message.Message):
     __slots__ = ("paper", "pub", "code", "note", "keyword", "cover", "baseline", "update_time", "rating", "enrichment")

@@ -112,6 +112,7 @@ def record_from_result(result: arxiv.Result) -> PaperRecord:
         year=result.published.year if result.published else None,
         arxiv_id=parsed[0] if parsed else "",
         doi=(result.doi or "").strip(),
+        comment=clean(result.comment),
     )
 
 

@@ -133,6 +133,7 @@ def record_from_note(note: dict[str, Any], note_id: str) -> PaperRecord:
         abstract=clean(_value(content, "abstract")),
         authors=tuple(clean(a) for a in authors if a),
         venue=clean(_value(content, "venue")),
+        code=clean(_value(content, "code")),
         openreview_id=note_id,
     )
 
