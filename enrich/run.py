@@ -364,7 +364,8 @@ def report_sources(report: Report, results: Mapping[str, SourceResult], lookups:
                 elif key in result.not_found and dead_when_missing:
                     report.dead_links.append((path, key))
                 elif key in result.not_found:
-                    report.not_found.append((path, name))
+                    if getattr(sources[name], "reports_not_found", True):
+                        report.not_found.append((path, name))
                 elif key in result.deferred:
                     report.deferred.append((path, name))
                 elif key not in result.records:

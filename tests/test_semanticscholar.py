@@ -326,6 +326,7 @@ enrichment {{
   }}
   citation_count_changed: "{today}"
   influential_citation_count_changed: "{today}"
+  venue_year: 2022
 }}
 """
 

@@ -38,7 +38,7 @@ class Summary:
 
 class Throwaway(SourceBase):
     name = "throwaway"
-    position = 50
+    position = 90  # after every built-in source
     endpoints = (Endpoint("THROWAWAY_API_URL", "https://throwaway.invalid/api"),)
     credentials = (Credential("THROWAWAY_TOKEN", "throwaway-token"),)
     pace = 0.5

@@ -175,6 +175,10 @@ class SourceBase:
     offers: Mapping[str, Offer] = {}
     dead_when_not_found: bool = False
     identifies_paper: bool = False
+    # Whether "not found" is worth a curator's line in the report. A source that indexes only
+    # some papers (Hugging Face, OpenAlex) declares False: missing there is normal, not news.
+    # Optional (read with getattr), so a plugin written before it still loads.
+    reports_not_found: bool = True
     record_type: Any = None  # a class with from_json(dict) and to_json()
 
     def decode(self, payload: dict[str, Any]) -> Any:

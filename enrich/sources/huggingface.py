@@ -70,6 +70,7 @@ class HuggingFace(SourceBase):
     pace = 0.5
     expiry = {NAME: (WEEK, WEEK)}  # code links appear after publication: ask again weekly
     offers = {}  # its githubRepo is a code candidate, checked by GitHub before use (enrich/discover.py)
+    reports_not_found = False  # it indexes some papers only: a miss is normal, not a curator's business
     record_type = HuggingFaceRecord
 
     def query(self, entry: EntryView) -> Query | None:

@@ -92,6 +92,7 @@ class OpenAlex(SourceBase):
         "institutions": Offer(rank=3),  # after arXiv's own affiliations (and Semantic Scholar's)
         "openalex_cited_by_count": Offer(rank=1),
     }
+    reports_not_found = False  # it indexes some papers only: a miss is normal, not a curator's business
     record_type = OpenAlexRecord
 
     def query(self, entry: EntryView) -> Query | None:
