@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from enrich import catalog as catalog_io
 from enrich.errors import CatalogError, EnrichError
 from enrich.ids import (
+    acl_id_from_url,
     arxiv_id_from_url,
     doi_from_url,
     github_repo_from_url,
@@ -215,6 +216,49 @@ CATALOG_BYTES = st.one_of(
     st.text(max_size=200).map(lambda text: text.encode("utf-8")),
 )
 
+# Hosts that are not the API's own, though they name it: a parser must take nothing from them.
+KNOWN_HOSTS = {
+    "arxiv.org", "export.arxiv.org", "browse.arxiv.org", "xxx.lanl.gov", "ar5iv.labs.arxiv.org", "ar5iv.org",
+    "alphaxiv.org", "huggingface.co", "scirate.com", "arxiv-vanity.com", "papers.cool", "emergentmind.com",
+    "arxiv-sanity.com", "openreview.net", "github.com", "aclanthology.org", "aclweb.org", "doi.org", "dx.doi.org",
+    "dl.acm.org", "link.springer.com", "onlinelibrary.wiley.com", "pubs.acs.org", "science.org", "pnas.org",
+    "tandfonline.com", "journals.sagepub.com", "iopscience.iop.org", "journals.aps.org", "biorxiv.org", "medrxiv.org",
+}
+_KNOWN = sorted(KNOWN_HOSTS)
+FOREIGN_HOSTS = st.one_of(
+    st.builds(lambda host, evil: f"{host}.{evil}", st.sampled_from(_KNOWN), st.sampled_from(["evil.com", "com", "example.org"])),
+    st.builds(lambda evil, host: f"{evil}{host}", st.sampled_from(["evil", "not", "evil-", "x."]), st.sampled_from(_KNOWN)),
+    st.builds(lambda host: f"{host}@evil.com", st.sampled_from(_KNOWN)),  # user info: the host is evil.com
+    st.from_regex(r"\A[a-z0-9][a-z0-9\-]{0,9}\.(com|org|net|io|co)\Z").filter(lambda host: host not in KNOWN_HOSTS),
+)
+# Paths that carry an id on the right host.
+ID_PATHS = st.sampled_from([
+    "/abs/2301.00774", "/pdf/2301.00774v2.pdf", "/html/2301.00774", "/papers/2301.00774", "/arxiv/2301.00774",
+    "/forum?id=vVJZtlZB9D", "/pdf?id=vVJZtlZB9D", "/10.1145/3395363.3397376", "/doi/10.1145/3395363.3397376",
+    "/IST-DASLab/sparsegpt", "/2023.acl-long.1", "/anthology/P19-1001.pdf", "/abs/cs/0601001",
+])
+FOREIGN_URLS = st.builds(lambda scheme, host, path: f"{scheme}{host}{path}", _SCHEME, FOREIGN_HOSTS, ID_PATHS)
+
+# Titles of three to eight real-looking words, drawn from two alphabets that share no letter.
+_WORD_A = st.text(st.sampled_from("abcdefghijkl"), min_size=3, max_size=9)
+_WORD_B = st.text(st.sampled_from("mnopqrstuvwxyz"), min_size=3, max_size=9)
+TITLE_A = st.lists(_WORD_A, min_size=3, max_size=8).map(" ".join)
+TITLE_B = st.lists(_WORD_B, min_size=3, max_size=8).map(" ".join)
+
+
+@st.composite
+def same_title_restyled(draw):
+    """A title and the same title as another source prints it: case, punctuation, braces, accents."""
+    words = draw(st.lists(st.one_of(_WORD_A, _WORD_B), min_size=3, max_size=10))
+    title = " ".join(words)
+    style = draw(st.sampled_from(["upper", "title", "braces", "punct", "spaces", "trailing-dot"]))
+    restyled = {
+        "upper": title.upper(), "title": title.title(), "braces": "{" + title + "}",
+        "punct": ", ".join(words), "spaces": "  ".join(words), "trailing-dot": title + ".",
+    }[style]
+    return title, restyled
+
+
 # -- properties (plain functions, so tests/fuzz_long.py can run them with its own budget) -------------
 
 
@@ -267,6 +311,25 @@ def check_github_url(url: str) -> None:
     assert GITHUB_PART.fullmatch(owner) and GITHUB_PART.fullmatch(name), f"not owner/name: {repo!r}"
     assert owner not in (".", "..") and name not in (".", ".."), f"a path, not owner/name: {repo!r}"
     assert github_repo_from_url(f"https://github.com/{repo}") == repo
+
+
+def check_foreign_host(url: str) -> None:
+    """A URL on a host that only names a known one (github.com.evil.com, evilarxiv.org,
+    github.com@evil.com) gives no identifier at all."""
+    for parse in (arxiv_id_from_url, openreview_id_from_url, doi_from_url, github_repo_from_url, acl_id_from_url):
+        assert _call(parse, url) is None, f"{parse.__name__}({url!r}) = {_call(parse, url)!r}"
+
+
+def check_unrelated_titles(first: str, second: str) -> None:
+    """Titles with no letter in common are neither the same paper nor compatible."""
+    assert not titles_match(first, second), (first, second)
+    assert not titles_compatible(first, second), (first, second)
+
+
+def check_restyled_title(first: str, second: str) -> None:
+    """The same title printed another way is the same paper, strictly."""
+    assert titles_match(first, second), (first, second)
+    assert titles_compatible(first, second), (first, second)
 
 
 ID_CHECKS = (check_arxiv_url, check_arxiv_id, check_openreview_url, check_doi_url, check_github_url)
@@ -368,6 +431,27 @@ def test_github_url_parser_returns_owner_and_name_or_none(url):
 @given(title_pairs())
 def test_title_matcher_is_total_symmetric_and_strict_implies_lenient(pair):
     check_titles(*pair)
+
+
+@settings(max_examples=400, **CI)
+@given(FOREIGN_URLS)
+@example("https://github.com.evil.com/IST-DASLab/sparsegpt")
+@example("https://arxiv.org.evil.com/abs/2301.00774")
+@example("https://github.com@evil.com/IST-DASLab/sparsegpt")
+def test_a_host_that_only_names_a_known_one_gives_no_identifier(url):
+    check_foreign_host(url)
+
+
+@settings(max_examples=300, **CI)
+@given(TITLE_A, TITLE_B)
+def test_titles_with_nothing_in_common_never_match(first, second):
+    check_unrelated_titles(first, second)
+
+
+@settings(max_examples=300, **CI)
+@given(same_title_restyled())
+def test_the_same_title_restyled_always_matches(pair):
+    check_restyled_title(*pair)
 
 
 @settings(max_examples=1500, **CI)

@@ -91,6 +91,7 @@ class DoubleServer:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.requests: list[Recorded] = []
+        self.faulted: list[Recorded] = []  # the requests a fault answered, in order
         self.errors: list[str] = []  # tracebacks of bugs inside the double (answered as 500)
         self._faults: list[_Pending] = []
         self._connections: set[socket.socket] = set()
@@ -154,6 +155,7 @@ class DoubleServer:
         """Forget recorded requests and double errors."""
         with self._lock:
             self.requests.clear()
+            self.faulted.clear()
             self.errors.clear()
 
     def count(self, method: str | None = None, path_prefix: str | None = None) -> int:
@@ -209,6 +211,8 @@ class DoubleServer:
         with self._lock:
             self.requests.append(request)
             fault = self._take_fault(request)
+            if fault is not None:
+                self.faulted.append(request)
         if fault is None:
             self._write(handler, request, self._answer(request))
             return
