@@ -26,14 +26,18 @@ def free_port() -> int:
 
 
 class LocalPrefect:
-    def __init__(self, folder: Path, extra_env: dict[str, str]):
+    """Prefect commands in their own home; against a server of their own (start_server), or
+    against `api_url` (the tests' session server)."""
+
+    def __init__(self, folder: Path, extra_env: dict[str, str], api_url: str | None = None):
         self.folder = folder
         self.port = free_port()
         home = folder / "prefect-home"
         home.mkdir(parents=True)
+        self.api_url = api_url or f"http://127.0.0.1:{self.port}/api"
         self.env = child_env(home, {
             **extra_env,
-            "PREFECT_API_URL": f"http://127.0.0.1:{self.port}/api",
+            "PREFECT_API_URL": self.api_url,
             "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
             "PREFECT_UI_ENABLED": "false",
         })
@@ -56,16 +60,23 @@ class LocalPrefect:
         assert done.returncode == 0, done.stdout + done.stderr
         return done
 
-    def start_server(self) -> None:
+    def start_server(self, wait: bool = True) -> None:
         self.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(self.port))
-        deadline = time.monotonic() + 120
+        if wait:
+            self.wait_healthy()
+
+    def wait_healthy(self, timeout: float = 240) -> None:
+        """Until the API answers (a busy machine can take a minute to start a server)."""
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                if requests.get(f"http://127.0.0.1:{self.port}/api/health", timeout=2).ok:
+                if requests.get(f"{self.api_url}/health", timeout=5).ok:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
-            assert time.monotonic() < deadline, self.log("server")
+            server = next((p for p in self.started if p.args[1:2] == ["server"]), None)
+            assert server is None or server.poll() is None, self.log("server")
+            assert time.monotonic() < deadline, self.log("server") if server else "no answer from " + self.api_url
             time.sleep(0.5)
 
     def stop_all(self) -> None:
