@@ -14,8 +14,10 @@ from .faults import Fault, Recorded
 from .world import Paper, World, publication_date, stable_int
 
 CONTENT_TYPE = "application/atom+xml; charset=UTF-8"
-_NEW_ID = re.compile(r"^(\d{4}\.\d{4,5})(?:v(\d+))?$")
-_OLD_ID = re.compile(r"^([a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?$")
+# arXiv's own id grammar, ASCII digits only: arXiv answers 400 for the whole id_list when one
+# id is "２３０１.００７７４" (full-width) or "໙4൩੯.᠑੨൦𑙕", which Python's \d would take.
+_NEW_ID = re.compile(r"^([0-9]{4}\.[0-9]{4,5})(?:v([0-9]+))?$")
+_OLD_ID = re.compile(r"^([a-z]+(?:-[a-z]+)?(?:\.[A-Z]{2})?/[0-9]{7})(?:v([0-9]+))?$")
 _TERM = re.compile(r'(ANDNOT|AND|OR)|(\w+):(?:"([^"]*)"|(\S+))', re.IGNORECASE)
 _HEAD = """<?xml version='1.0' encoding='UTF-8'?>
 <feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" \
