@@ -270,6 +270,8 @@ def redirect(status: int, elsewhere: Elsewhere, path: str) -> Fault:
 
 
 def assert_no_credential_reached(elsewhere: Elsewhere, secrets: list[str]) -> None:
+    # A POST is never followed: a 307/308 would re-send its body (a password, a query) elsewhere.
+    assert [r.path for r in elsewhere.requests if r.method != "GET"] == []
     for request in elsewhere.requests:
         assert {"authorization", "x-api-key", "cookie", "proxy-authorization"}.isdisjoint(request.headers), request
         seen = json.dumps(request.headers) + request.path + json.dumps(request.query) + request.body.decode("utf-8", "replace")
