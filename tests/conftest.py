@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from isolation import SESSION_SERVER, isolate_this_process
+from isolation import isolate_this_process
 
 # Before anything imports Prefect: no developer credentials or Prefect profile, telemetry off,
 # a PREFECT_HOME of this process's own (each xdist worker gets one).
@@ -22,49 +21,35 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def pytest_configure(config):
-    """One Prefect server (own home and SQLite database) for the whole session, xdist workers
-    included: started here by the controlling process, in the background, so it comes up while
-    the tests are collected; the workers inherit its URL."""
-    if hasattr(config, "workerinput") or SESSION_SERVER in os.environ:
-        return
-    from local_prefect import LocalPrefect
-
-    server = LocalPrefect(PREFECT_HOME / "session-server", {})
-    server.start_server(wait=False)
-    config.stash[_SERVER] = server
-    os.environ[SESSION_SERVER] = os.environ["PREFECT_API_URL"] = server.api_url
-
-
-def pytest_unconfigure(config):
-    server = config.stash.get(_SERVER, None)
-    if server is not None:
-        server.stop_all()
-    shutil.rmtree(PREFECT_HOME, ignore_errors=True)
-
-
-_SERVER = pytest.StashKey()
-# The longest tests start first, so the other workers fill in around them.
-FIRST = ("test_crash_safety.py", "test_deployment.py")
-
-
-def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: item.path.name not in FIRST)
-
-
 @pytest.fixture(scope="session")
 def prefect_server() -> str:
-    """The session's Prefect server, once it answers; its API URL."""
-    from local_prefect import LocalPrefect
+    """One temporary Prefect server (own SQLite database) per test process (each xdist worker)
+    for every flow run in it, and for the Prefect processes its tests start; its API URL.
+    (One server shared by the workers was tried: Secret blocks and results then leak between
+    tests running side by side.)"""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
 
-    LocalPrefect(PREFECT_HOME / "wait", {}, api_url=os.environ[SESSION_SERVER]).wait_healthy()
-    return os.environ[SESSION_SERVER]
+    with prefect_test_harness(server_startup_timeout=240):
+        yield PREFECT_API_URL.value()
 
 
 @pytest.fixture(scope="session")
 def prefect_api_url(prefect_server) -> str:
     """The session server's API URL, for Prefect processes a test starts (they need no server of their own)."""
     return prefect_server
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(PREFECT_HOME, ignore_errors=True)
+
+
+# The longest tests start first, so the other workers fill in around them.
+FIRST = ("test_crash_safety.py", "test_deployment.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.path.name not in FIRST)
 
 
 @dataclass

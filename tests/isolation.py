@@ -26,20 +26,14 @@ def _dropped(name: str) -> bool:
     return name in DROPPED or name.startswith(DROPPED_PREFIXES)
 
 
-# The session's Prefect server, as the controlling pytest process passes it to xdist workers.
-SESSION_SERVER = "PAPER_CATALOG_TESTS_PREFECT_API_URL"
-
-
 def isolate_this_process() -> Path:
     """Scrub os.environ of the test process (before Prefect is imported) and give it its own
-    PREFECT_HOME; returns that folder. An xdist worker keeps the session server's URL."""
+    PREFECT_HOME; returns that folder."""
     for name in [name for name in os.environ if _dropped(name)]:
         del os.environ[name]
     home = Path(tempfile.mkdtemp(prefix="enrich-tests-prefect-home-"))
     os.environ.update(QUIET)
     os.environ["PREFECT_HOME"] = str(home)
-    if SESSION_SERVER in os.environ:
-        os.environ["PREFECT_API_URL"] = os.environ[SESSION_SERVER]
     return home
 
 

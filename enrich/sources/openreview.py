@@ -125,13 +125,14 @@ def _value(content: dict[str, Any], name: str) -> Any:
 
 
 def record_from_note(note: dict[str, Any], note_id: str) -> PaperRecord:
-    content = note.get("content") or {}
-    authors = _value(content, "authors") or []
+    # An answer of the wrong shape (a list or a number where an object belongs) is read as absent.
+    content = note.get("content") if isinstance(note.get("content"), dict) else {}
+    authors = _value(content, "authors") if isinstance(_value(content, "authors"), list) else []
     return PaperRecord(
         source=NAME,
         title=clean(_value(content, "title")),
         abstract=clean(_value(content, "abstract")),
-        authors=tuple(clean(a) for a in authors if a),
+        authors=tuple(clean(a) for a in authors if isinstance(a, str) and clean(a)),
         venue=clean(_value(content, "venue")),
         code=clean(_value(content, "code")),
         openreview_id=note_id,

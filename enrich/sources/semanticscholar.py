@@ -111,13 +111,15 @@ def title_key(title: str, year: int | None) -> str:
 
 
 def record_from_paper(paper: dict[str, Any]) -> PaperRecord:
-    external = paper.get("externalIds") or {}
+    # An answer of the wrong shape (a list or a number where an object belongs) is read as absent.
+    external = paper.get("externalIds") if isinstance(paper.get("externalIds"), dict) else {}
     tldr = paper.get("tldr") or {}
+    authors = paper.get("authors") if isinstance(paper.get("authors"), list) else []
     return PaperRecord(
         source=NAME,
         title=clean(paper.get("title")),
         abstract=clean(paper.get("abstract")),
-        authors=tuple(clean(a.get("name")) for a in paper.get("authors") or [] if a and a.get("name")),
+        authors=tuple(clean(a.get("name")) for a in authors if isinstance(a, dict) and clean(a.get("name"))),
         year=paper.get("year") if isinstance(paper.get("year"), int) else None,
         arxiv_id=str(external.get("ArXiv") or ""),
         semantic_scholar_id=str(paper.get("paperId") or ""),
