@@ -45,7 +45,7 @@ def pytest_unconfigure(config):
 
 
 # The longest tests start first, so the other workers fill in around them.
-FIRST = ("test_crash_safety.py", "test_deployment.py")
+FIRST = ("test_crash_safety.py", "test_deployment.py", "test_add_deployment.py")
 
 
 def pytest_collection_modifyitems(config, items):
