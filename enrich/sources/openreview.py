@@ -126,8 +126,10 @@ def _value(content: dict[str, Any], name: str) -> Any:
 
 def record_from_note(note: dict[str, Any], note_id: str) -> PaperRecord:
     # An answer of the wrong shape (a list or a number where an object belongs) is read as absent.
-    content = note.get("content") if isinstance(note.get("content"), dict) else {}
-    authors = _value(content, "authors") if isinstance(_value(content, "authors"), list) else []
+    found = note.get("content")
+    content: dict[str, Any] = found if isinstance(found, dict) else {}
+    listed = _value(content, "authors")
+    authors: list[Any] = listed if isinstance(listed, list) else []
     return PaperRecord(
         source=NAME,
         title=clean(_value(content, "title")),

@@ -112,9 +112,10 @@ def title_key(title: str, year: int | None) -> str:
 
 def record_from_paper(paper: dict[str, Any]) -> PaperRecord:
     # An answer of the wrong shape (a list or a number where an object belongs) is read as absent.
-    external = paper.get("externalIds") if isinstance(paper.get("externalIds"), dict) else {}
+    ids, listed = paper.get("externalIds"), paper.get("authors")
+    external: dict[str, Any] = ids if isinstance(ids, dict) else {}
     tldr = paper.get("tldr") or {}
-    authors = paper.get("authors") if isinstance(paper.get("authors"), list) else []
+    authors: list[Any] = listed if isinstance(listed, list) else []
     return PaperRecord(
         source=NAME,
         title=clean(paper.get("title")),
