@@ -163,8 +163,10 @@ def main(argv: list[str] | None = None) -> int:
             commit=args.commit, push=args.push, apply_venues=args.apply_venues, apply_code=args.apply_code,
             return_state=True,
         )
-    result = state.result(raise_on_failure=False)
-    report = result.unwrap() if isinstance(result, opaque) else result
+    # The report is the final state's data (a result record holding it in memory). Not
+    # state.result(): that turns into a coroutine when an event loop is set in this thread.
+    value = getattr(state.data, "result", state.data)
+    report = value.unwrap() if isinstance(value, opaque) else value
     if not isinstance(report, Report):  # the flow stopped before enriching: busy, or a bad option
         print(f"error: {state.message}", file=sys.stderr)
         return 1

@@ -16,11 +16,13 @@ def github_token_block(prefect_server):
     """A `github-token` Secret block on the test server, deleted afterwards (other tests expect none)."""
     from prefect.blocks.system import Secret
 
-    Secret(value=TOKEN).save(server.secret_blocks()["GITHUB_TOKEN"], overwrite=True)
+    # _sync: a test before may leave an event loop set in this thread (Playwright), which would
+    # turn these calls into coroutines never awaited.
+    Secret(value=TOKEN).save(server.secret_blocks()["GITHUB_TOKEN"], overwrite=True, _sync=True)
     try:
         yield TOKEN
     finally:
-        Secret.delete(server.secret_blocks()["GITHUB_TOKEN"])
+        Secret.delete(server.secret_blocks()["GITHUB_TOKEN"], _sync=True)
 
 
 def test_token_from_a_secret_block_is_used_when_the_environment_has_none(api_with, github_token_block, catalog, run,
