@@ -490,4 +490,5 @@ def test_a_run_leaves_every_unparseable_file_byte_for_byte(tmp_path, run):
     assert outcome.code == 1
     assert snapshot(root) == bad
     assert all((root / name).stat().st_mtime == 1_000_000_000 for name in bad)
-    assert outcome.out.count("cannot read or write") == 200
+    assert "needs attention (200):" in outcome.out  # one line per file, each naming it
+    assert all(f"\n  {root / name}:" in outcome.out for name in bad)
