@@ -121,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         links=inputs, catalog=args.catalog, cache_dir=args.cache_dir, keywords=args.keyword, dry_run=args.dry_run,
         sources=args.sources, return_state=True,
     )
-    result = state.result(raise_on_failure=False)
-    report = result.unwrap() if isinstance(result, opaque) else result
+    # The report is the final state's data, not state.result() (see flows/enrich.py).
+    value = getattr(state.data, "result", state.data)
+    report = value.unwrap() if isinstance(value, opaque) else value
     if not isinstance(report, add_run.AddReport):  # stopped before adding: busy
         print(f"error: {state.message}", file=sys.stderr)
         return 1
