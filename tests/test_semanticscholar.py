@@ -444,7 +444,7 @@ def test_wrong_api_key_is_rejected_writes_nothing_and_is_not_printed(api_with, w
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 1
     assert snapshot(catalog) == before
-    assert "sparse.prototxt: semantic_scholar failed" in outcome.out
+    assert "sparse.prototxt: semantic_scholar: batch answered HTTP 403" in outcome.out
     assert "s2-stale-key" not in outcome.out + outcome.err
     assert api.semanticscholar.count("GET", MATCH_PATH) == 0  # a refusal is not "unknown id": no title search
 

@@ -136,4 +136,5 @@ def test_html_instead_of_a_feed_is_never_read_as_not_found(monkeypatch, catalog,
         doubles.arxiv.inject(Fault.html(), times=50)
         outcome = run("--sources", "arxiv", catalog_dir=catalog)
     assert outcome.code == 1
-    assert "not found: 0" in outcome.out and "arxiv failed" in outcome.out
+    assert "not found: 0" in outcome.out and "failed: 2" in outcome.out
+    assert "arxiv: no usable answer after 6 tries" in outcome.out and "(answer is not a complete Atom feed)" in outcome.out
