@@ -37,31 +37,168 @@ ARXIV_SHARE, OPENREVIEW_SHARE = 0.88, 0.04  # the rest: other links
 GITHUB_SHARE = 0.60
 RENAMED_SHARE = 0.01
 
-_SYLLABLES = ["ka", "lo", "mi", "ra", "ne", "to", "vu", "zi", "pa", "qu", "shi", "dro", "fle", "gra", "ix", "or",
-              "ul", "en", "sa", "te", "bo", "cy", "dex", "ven"]
-_ADJECTIVES = ["Efficient", "Sparse", "Scalable", "Robust", "Adaptive", "Structured", "Lightweight", "Fast",
-               "Provable", "Data-Free", "Post-Training", "Dynamic", "Hardware-Aware", "Low-Rank", "Mixed-Precision"]
-_NOUNS = ["Pruning", "Quantization", "Distillation", "Attention", "Inference", "Fine-Tuning", "Decoding",
-          "Compression", "Sparsity", "KV Cache Eviction", "Token Merging", "Weight Sharing"]
-_OBJECTS = ["Large Language Models", "Vision Transformers", "Diffusion Models", "Graph Neural Networks",
-            "Convolutional Networks", "Speech Recognizers", "Mixture-of-Experts", "Recommender Systems"]
-_PHRASES = ["at Scale", "without Retraining", "on Edge Devices", "in One Shot", "with Provable Guarantees",
-            "via Second-Order Information", "for Long Contexts", "under Memory Constraints"]
-_WORDS = ("we propose method model training inference sparse weights layers accuracy latency memory tokens "
-          "attention heads quantize prune distill benchmark results show that our approach reduces compute while "
-          "preserving quality across tasks and scales experiments demonstrate speedups over strong baselines "
-          "analysis theory bound gradient hessian calibration data outliers activation channel structured "
-          "unstructured hardware kernels throughput").split()
-_FIRST = ["Lena", "Tomas", "Wei", "Priya", "Marco", "Aiko", "Daniel", "Sofia", "Jun", "Amara", "Felix", "Hana",
-          "Omar", "Ines", "Ravi", "Clara", "Yusuf", "Mei", "Lucas", "Noor", "Zoë", "Björn", "José", "Ana"]
-_LAST = ["Hartmann", "Okafor", "Zhang", "Raman", "Bianchi", "Tanaka", "Kowalski", "Moreau", "Park", "Adeyemi",
-         "Lindqvist", "Novak", "Haddad", "Ferreira", "Iyer", "Becker", "Demir", "Chen", "Silva", "Rahman", "Müller"]
-_INSTITUTIONS = ["University of Example", "Institute of Imaginary Technology", "Fictional AI Lab", "Nowhere Research"]
-_OPENREVIEW_VENUES = {1: ["ICLR 2023 poster", "ICLR 2022 spotlight", "NeurIPS 2022 poster", "ICLR 2023 notable top 25%"],
-                      2: ["ICLR 2024 poster", "NeurIPS 2024 poster", "ICML 2023 oral", "ICLR 2025 spotlight"]}
-_PUBLISHERS = ["https://aclanthology.org/{year}.acl-long.{n}/", "https://ieeexplore.ieee.org/document/{n}",
-               "https://proceedings.mlr.press/v{n}/paper.html", "https://dl.acm.org/citation.cfm?id={n}"]
-_KEYWORDS = ["sparse_pruning", "quantization", "kv_cache_sparse", "low_rank", "efficient_training", "deployment"]
+_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "ne",
+    "to",
+    "vu",
+    "zi",
+    "pa",
+    "qu",
+    "shi",
+    "dro",
+    "fle",
+    "gra",
+    "ix",
+    "or",
+    "ul",
+    "en",
+    "sa",
+    "te",
+    "bo",
+    "cy",
+    "dex",
+    "ven",
+]
+_ADJECTIVES = [
+    "Efficient",
+    "Sparse",
+    "Scalable",
+    "Robust",
+    "Adaptive",
+    "Structured",
+    "Lightweight",
+    "Fast",
+    "Provable",
+    "Data-Free",
+    "Post-Training",
+    "Dynamic",
+    "Hardware-Aware",
+    "Low-Rank",
+    "Mixed-Precision",
+]
+_NOUNS = [
+    "Pruning",
+    "Quantization",
+    "Distillation",
+    "Attention",
+    "Inference",
+    "Fine-Tuning",
+    "Decoding",
+    "Compression",
+    "Sparsity",
+    "KV Cache Eviction",
+    "Token Merging",
+    "Weight Sharing",
+]
+_OBJECTS = [
+    "Large Language Models",
+    "Vision Transformers",
+    "Diffusion Models",
+    "Graph Neural Networks",
+    "Convolutional Networks",
+    "Speech Recognizers",
+    "Mixture-of-Experts",
+    "Recommender Systems",
+]
+_PHRASES = [
+    "at Scale",
+    "without Retraining",
+    "on Edge Devices",
+    "in One Shot",
+    "with Provable Guarantees",
+    "via Second-Order Information",
+    "for Long Contexts",
+    "under Memory Constraints",
+]
+_WORDS = (
+    "we propose method model training inference sparse weights layers accuracy latency memory tokens "
+    "attention heads quantize prune distill benchmark results show that our approach reduces compute while "
+    "preserving quality across tasks and scales experiments demonstrate speedups over strong baselines "
+    "analysis theory bound gradient hessian calibration data outliers activation channel structured "
+    "unstructured hardware kernels throughput"
+).split()
+_FIRST = [
+    "Lena",
+    "Tomas",
+    "Wei",
+    "Priya",
+    "Marco",
+    "Aiko",
+    "Daniel",
+    "Sofia",
+    "Jun",
+    "Amara",
+    "Felix",
+    "Hana",
+    "Omar",
+    "Ines",
+    "Ravi",
+    "Clara",
+    "Yusuf",
+    "Mei",
+    "Lucas",
+    "Noor",
+    "Zoë",
+    "Björn",
+    "José",
+    "Ana",
+]
+_LAST = [
+    "Hartmann",
+    "Okafor",
+    "Zhang",
+    "Raman",
+    "Bianchi",
+    "Tanaka",
+    "Kowalski",
+    "Moreau",
+    "Park",
+    "Adeyemi",
+    "Lindqvist",
+    "Novak",
+    "Haddad",
+    "Ferreira",
+    "Iyer",
+    "Becker",
+    "Demir",
+    "Chen",
+    "Silva",
+    "Rahman",
+    "Müller",
+]
+_INSTITUTIONS = [
+    "University of Example",
+    "Institute of Imaginary Technology",
+    "Fictional AI Lab",
+    "Nowhere Research",
+]
+_OPENREVIEW_VENUES = {
+    1: [
+        "ICLR 2023 poster",
+        "ICLR 2022 spotlight",
+        "NeurIPS 2022 poster",
+        "ICLR 2023 notable top 25%",
+    ],
+    2: ["ICLR 2024 poster", "NeurIPS 2024 poster", "ICML 2023 oral", "ICLR 2025 spotlight"],
+}
+_PUBLISHERS = [
+    "https://aclanthology.org/{year}.acl-long.{n}/",
+    "https://ieeexplore.ieee.org/document/{n}",
+    "https://proceedings.mlr.press/v{n}/paper.html",
+    "https://dl.acm.org/citation.cfm?id={n}",
+]
+_KEYWORDS = [
+    "sparse_pruning",
+    "quantization",
+    "kv_cache_sparse",
+    "low_rank",
+    "efficient_training",
+    "deployment",
+]
 
 
 @dataclass
@@ -72,12 +209,16 @@ class Needs:
     arxiv_ids: int = 0  # distinct arXiv ids in paper links
     openreview_ids: int = 0  # distinct OpenReview note ids in paper links
     openreview_v1_only: int = 0  # of those, notes only API 1 holds (one request each there)
-    s2_by_id: int = 0  # papers Semantic Scholar can look up in a batch (arXiv id or DOI in the link)
+    s2_by_id: int = (
+        0  # papers Semantic Scholar can look up in a batch (arXiv id or DOI in the link)
+    )
     s2_by_title: int = 0  # papers it can only find by a title search
     repos: int = 0  # distinct GitHub repositories in code links
     renamed_repos: int = 0
     huggingface: int = 0  # new-style arXiv links without a code link: one Hugging Face request each
-    openalex_dois: int = 0  # DOIs OpenAlex is asked for (the arXiv DOI of arXiv links, doi.org links)
+    openalex_dois: int = (
+        0  # DOIs OpenAlex is asked for (the arXiv DOI of arXiv links, doi.org links)
+    )
 
 
 @dataclass
@@ -122,9 +263,14 @@ def _arxiv_url(rng: random.Random, arxiv_id: str, version: int) -> str:
     scheme = "http" if rng.random() < 0.1 else "https"
     form = rng.randrange(6)
     v = f"v{rng.randint(1, version)}"
-    return {0: f"{scheme}://arxiv.org/abs/{arxiv_id}", 1: f"{scheme}://arxiv.org/abs/{arxiv_id}{v}",
-            2: f"{scheme}://arxiv.org/pdf/{arxiv_id}.pdf", 3: f"{scheme}://arxiv.org/pdf/{arxiv_id}",
-            4: f"{scheme}://arxiv.org/pdf/{arxiv_id}{v}", 5: f"{scheme}://arxiv.org/pdf/{arxiv_id}{v}.pdf"}[form]
+    return {
+        0: f"{scheme}://arxiv.org/abs/{arxiv_id}",
+        1: f"{scheme}://arxiv.org/abs/{arxiv_id}{v}",
+        2: f"{scheme}://arxiv.org/pdf/{arxiv_id}.pdf",
+        3: f"{scheme}://arxiv.org/pdf/{arxiv_id}",
+        4: f"{scheme}://arxiv.org/pdf/{arxiv_id}{v}",
+        5: f"{scheme}://arxiv.org/pdf/{arxiv_id}{v}.pdf",
+    }[form]
 
 
 def _openreview_id(rng: random.Random) -> str:
@@ -137,7 +283,11 @@ def generate_world(n: int, seed: int = SEED) -> Generated:
     rng = random.Random(seed * 1_000_003 + n)
     n_arxiv = round(n * ARXIV_SHARE)
     n_openreview = round(n * OPENREVIEW_SHARE)
-    kinds = ["arxiv"] * n_arxiv + ["openreview"] * n_openreview + ["other"] * (n - n_arxiv - n_openreview)
+    kinds = (
+        ["arxiv"] * n_arxiv
+        + ["openreview"] * n_openreview
+        + ["other"] * (n - n_arxiv - n_openreview)
+    )
     rng.shuffle(kinds)
     papers, repos, files = [], [], {}
     needs = Needs(papers=n)
@@ -149,10 +299,18 @@ def generate_world(n: int, seed: int = SEED) -> Generated:
         title = _title(rng, index)
         authors = _authors(rng)
         seed_int = stable_int(title)
-        paper = Paper(title=title, abstract=_abstract(rng, title), authors=authors, year=year,
-                      s2_id=stable_hex("s2:" + title), citation_count=seed_int % 900,
-                      influential_citation_count=seed_int % 40,
-                      tldr=f"A simple way to make {title.split(':')[-1].strip().lower()}." if seed_int % 5 < 2 else None)
+        paper = Paper(
+            title=title,
+            abstract=_abstract(rng, title),
+            authors=authors,
+            year=year,
+            s2_id=stable_hex("s2:" + title),
+            citation_count=seed_int % 900,
+            influential_citation_count=seed_int % 40,
+            tldr=f"A simple way to make {title.split(':')[-1].strip().lower()}."
+            if seed_int % 5 < 2
+            else None,
+        )
         info = paper_pb2.PaperInfo()
         info.paper.title = title
         info.pub.year = year
@@ -170,12 +328,16 @@ def generate_world(n: int, seed: int = SEED) -> Generated:
             paper.arxiv_id = arxiv_id
             paper.arxiv_version = rng.choice([1, 1, 2, 2, 3, 4])
             if rng.random() < 0.3:
-                paper.affiliations = [[rng.choice(_INSTITUTIONS)] if rng.random() < 0.7 else [] for _ in authors]
+                paper.affiliations = [
+                    [rng.choice(_INSTITUTIONS)] if rng.random() < 0.7 else [] for _ in authors
+                ]
             if rng.random() < 0.2:
                 paper.doi = f"10.{1000 + seed_int % 9000}/bench.{index}"
         if kind == "arxiv":
             info.paper.url = _arxiv_url(rng, arxiv_id, paper.arxiv_version)
-            info.pub.where = rng.choice(["arXiv", "arXiv", "arXiv", "NeurIPS", "ICML", "CVPR", "ACL"])
+            info.pub.where = rng.choice(
+                ["arXiv", "arXiv", "arXiv", "NeurIPS", "ICML", "CVPR", "ACL"]
+            )
             needs.arxiv_ids += 1
             needs.s2_by_id += 1
         elif kind == "openreview":
@@ -200,11 +362,20 @@ def generate_world(n: int, seed: int = SEED) -> Generated:
                 needs.s2_by_title += 1
         _placeholders(rng, info, title, authors)
         if rng.random() < GITHUB_SHARE:
-            owner = rng.choice(_LAST).replace("ü", "ue") + rng.choice(["", "-Lab", "Group", "AI"]) + str(index % 97)
+            owner = (
+                rng.choice(_LAST).replace("ü", "ue")
+                + rng.choice(["", "-Lab", "Group", "AI"])
+                + str(index % 97)
+            )
             name = _coined(index).lower() + rng.choice(["", "-code", "_official", "-pytorch"])
-            repo = Repo(f"{owner}/{name}", stars=seed_int % 5000, forks=seed_int % 700,
-                        pushed_at=f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T08:00:00Z",
-                        archived=rng.random() < 0.05, license=rng.choice(["MIT", "Apache-2.0", "BSD-3-Clause", None]))
+            repo = Repo(
+                f"{owner}/{name}",
+                stars=seed_int % 5000,
+                forks=seed_int % 700,
+                pushed_at=f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}T08:00:00Z",
+                archived=rng.random() < 0.05,
+                license=rng.choice(["MIT", "Apache-2.0", "BSD-3-Clause", None]),
+            )
             linked = repo.full_name
             if rng.random() < RENAMED_SHARE:
                 linked = f"{owner}/{name}-old"
@@ -213,8 +384,14 @@ def generate_world(n: int, seed: int = SEED) -> Generated:
             repos.append(repo)
             needs.repos += 1
             info.code.type = rng.choice(["Pytorch", "PyTorch", "JAX", "TensorFlow"])
-            info.code.url = rng.choice([f"https://github.com/{linked}", f"https://github.com/{linked}/",
-                                        f"https://github.com/{linked}.git", f"https://github.com/{linked}/tree/main"])
+            info.code.url = rng.choice(
+                [
+                    f"https://github.com/{linked}",
+                    f"https://github.com/{linked}/",
+                    f"https://github.com/{linked}.git",
+                    f"https://github.com/{linked}/tree/main",
+                ]
+            )
         # Hugging Face and OpenAlex (no random draws: the rest of the world stays as it was).
         if kind == "arxiv" and not info.code.url and "/" not in (arxiv_id or ""):
             needs.huggingface += 1
@@ -226,11 +403,15 @@ def generate_world(n: int, seed: int = SEED) -> Generated:
         papers.append(paper)
         path = f"{year}/{_file_name(rng, info, index, used_names)}.prototxt"
         files[path] = _printed(rng, info)
-    files["search/search_words.prototxt"] = b'background_words: "sparse"\nkey_words: "pruning"\nexclude_words: "survey"\n'
+    files["search/search_words.prototxt"] = (
+        b'background_words: "sparse"\nkey_words: "pruning"\nexclude_words: "survey"\n'
+    )
     return Generated(World(papers=papers, repos=repos), files, needs)
 
 
-def _placeholders(rng: random.Random, info: paper_pb2.PaperInfo, title: str, authors: list[str]) -> None:
+def _placeholders(
+    rng: random.Random, info: paper_pb2.PaperInfo, title: str, authors: list[str]
+) -> None:
     """The template's leftovers, in the proportions a real catalog has them."""
     roll = rng.random()
     abbr = title.split(":")[0] if ":" in title else ""
@@ -249,7 +430,9 @@ def _placeholders(rng: random.Random, info: paper_pb2.PaperInfo, title: str, aut
         info.note.url = f"notes/{abbr.lower() or 'paper'}/note.md"
         info.cover.url = f"notes/{abbr.lower() or 'paper'}/cover.jpg"
     if rng.random() < 0.5:
-        info.keyword.words.extend(paper_pb2.Keyword.Word.Value(w) for w in rng.sample(_KEYWORDS, rng.randint(1, 2)))
+        info.keyword.words.extend(
+            paper_pb2.Keyword.Word.Value(w) for w in rng.sample(_KEYWORDS, rng.randint(1, 2))
+        )
 
 
 def _file_name(rng: random.Random, info: paper_pb2.PaperInfo, index: int, used: set[str]) -> str:
@@ -288,7 +471,9 @@ def floor_requests(needs: Needs, openreview_batch: int = 50) -> dict[str, int]:
     return {
         "arxiv": math.ceil(needs.arxiv_ids / 100),
         "semantic_scholar": math.ceil(needs.s2_by_id / 500) + needs.s2_by_title,
-        "openreview": ((1 + math.ceil(needs.openreview_ids / openreview_batch)) if needs.openreview_ids else 0)
+        "openreview": (
+            (1 + math.ceil(needs.openreview_ids / openreview_batch)) if needs.openreview_ids else 0
+        )
         + ((1 + needs.openreview_v1_only) if needs.openreview_v1_only else 0),
         "github": math.ceil(needs.repos / 100),
         "huggingface": needs.huggingface,  # no batch endpoint: one paper a request

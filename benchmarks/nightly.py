@@ -30,7 +30,9 @@ from benchmarks.simulator import LATENCY, PACE, Simulator
 from enrich.ids import github_repo_from_url
 from enrich.schema import paper_pb2
 
-SHIFT = 26 * 3600.0  # "a day later": past every 1-day expiry, as the 03:00 schedule is the next night
+SHIFT = (
+    26 * 3600.0
+)  # "a day later": past every 1-day expiry, as the 03:00 schedule is the next night
 CITATION_SHARE, STAR_SHARE = 0.10, 0.05
 NIGHTLY_TARGET_RATIO, NIGHTLY_TARGET_RSS_MB = 1.25, 500.0
 APIS = ("arxiv", "semantic_scholar", "openreview", "github", "huggingface", "openalex")
@@ -39,10 +41,14 @@ APIS = ("arxiv", "semantic_scholar", "openreview", "github", "huggingface", "ope
 def minimum_requests(generated: Generated) -> dict[str, int]:
     """The fewest requests a nightly run can make: every count again in full batches, no id."""
     papers = generated.needs.s2_by_id + generated.needs.s2_by_title  # all have a paperId by now
-    return {"arxiv": 0, "openreview": 0, "semantic_scholar": math.ceil(papers / 500),
-            "github": math.ceil(generated.needs.repos / 100),
-            "huggingface": 0,  # cached a week
-            "openalex": math.ceil(generated.needs.openalex_dois / 100)}  # counts: a day
+    return {
+        "arxiv": 0,
+        "openreview": 0,
+        "semantic_scholar": math.ceil(papers / 500),
+        "github": math.ceil(generated.needs.repos / 100),
+        "huggingface": 0,  # cached a week
+        "openalex": math.ceil(generated.needs.openalex_dois / 100),
+    }  # counts: a day
 
 
 def floor_seconds(minimum: dict[str, int], factor: float) -> dict[str, float]:
@@ -63,7 +69,11 @@ def move_values(generated: Generated, n: int) -> set[str]:
     stars = set(rng.sample(range(len(world.repos)), round(STAR_SHARE * len(world.repos))))
     for index in stars:
         world.repos[index].stars += rng.randint(1, 200)
-    names = {name.lower(): index for index, repo in enumerate(world.repos) for name in [repo.full_name, *repo.old_names]}
+    names = {
+        name.lower(): index
+        for index, repo in enumerate(world.repos)
+        for name in [repo.full_name, *repo.old_names]
+    }
     for path in paths:
         info = paper_pb2.PaperInfo()
         content = generated.files[path]
@@ -82,12 +92,25 @@ def file_stamps(catalog: Path) -> dict[str, tuple[int, int]]:
     for folder, _, names in os.walk(catalog):
         for name in names:
             status = os.stat(os.path.join(folder, name))
-            stamps[os.path.relpath(os.path.join(folder, name), catalog)] = (status.st_ino, status.st_mtime_ns)
+            stamps[os.path.relpath(os.path.join(folder, name), catalog)] = (
+                status.st_ino,
+                status.st_mtime_ns,
+            )
     return stamps
 
 
-def run_nightly(n: int, generated: Generated, simulator: Simulator, catalog: Path, cache: Path, env: dict[str, str],
-                work: Path, timeout: float, measure, argv: list[str]) -> dict:
+def run_nightly(
+    n: int,
+    generated: Generated,
+    simulator: Simulator,
+    catalog: Path,
+    cache: Path,
+    env: dict[str, str],
+    work: Path,
+    timeout: float,
+    measure,
+    argv: list[str],
+) -> dict:
     """Shift both clocks, move the values, run the command once (measured by `measure`, i.e.
     benchmarks.run.run_measured) and compare what it wrote with what moved."""
     factor = simulator.factor
@@ -98,23 +121,43 @@ def run_nightly(n: int, generated: Generated, simulator: Simulator, catalog: Pat
     simulator.shift_clock(SHIFT)
     simulator.reset_counts()
     before = file_stamps(catalog)
-    print(f"[{n}] nightly run (clock +{SHIFT / 3600:g} h, {len(moved)} papers' values moved) …", flush=True)
-    measured = measure("nightly", argv, {**env, "ENRICH_CLOCK_OFFSET": repr(SHIFT)}, work / f"log-{n}-nightly.txt", timeout)
+    print(
+        f"[{n}] nightly run (clock +{SHIFT / 3600:g} h, {len(moved)} papers' values moved) …",
+        flush=True,
+    )
+    measured = measure(
+        "nightly",
+        argv,
+        {**env, "ENRICH_CLOCK_OFFSET": repr(SHIFT)},
+        work / f"log-{n}-nightly.txt",
+        timeout,
+    )
     measured.simulator = simulator.counts()
     after = file_stamps(catalog)
     simulator.shift_clock(0.0)
     written = {path for path, stamp in after.items() if before.get(path) != stamp}
-    print(f"[{n}] nightly: {measured.wall:.1f} s wall, {measured.cpu:.1f} s CPU, {measured.maxrss_mb:.0f} MB, "
-          f"{len(written)} files written ({len(moved)} moved), exit {measured.exit_code}", flush=True)
+    print(
+        f"[{n}] nightly: {measured.wall:.1f} s wall, {measured.cpu:.1f} s CPU, {measured.maxrss_mb:.0f} MB, "
+        f"{len(written)} files written ({len(moved)} moved), exit {measured.exit_code}",
+        flush=True,
+    )
     return {
-        "run": asdict(measured), "shift_hours": SHIFT / 3600, "moved": len(moved), "written": len(written),
-        "written_not_moved": sorted(written - moved)[:20], "moved_not_written": sorted(moved - written)[:20],
-        "extra_written": len(written - moved), "missed": len(moved - written),
-        "minimum_requests": minimum, "floor_by_api": floors, "floor": max(floors.values()),
+        "run": asdict(measured),
+        "shift_hours": SHIFT / 3600,
+        "moved": len(moved),
+        "written": len(written),
+        "written_not_moved": sorted(written - moved)[:20],
+        "moved_not_written": sorted(moved - written)[:20],
+        "extra_written": len(written - moved),
+        "missed": len(moved - written),
+        "minimum_requests": minimum,
+        "floor_by_api": floors,
+        "floor": max(floors.values()),
     }
 
 
 # -- the report --------------------------------------------------------------------------------
+
 
 def _accepted(run: dict, api: str) -> int:
     counted = run["simulator"].get(api, {"requests": 0, "rejected": 0})
@@ -129,14 +172,26 @@ def verdicts(size: dict, fixed: dict) -> dict[str, tuple[bool, str]]:
     rejected = sum(run["simulator"].get(api, {}).get("rejected", 0) for api in APIS)
     extra = {api: _accepted(run, api) - night["minimum_requests"][api] for api in APIS}
     return {
-        "wall": (run["wall"] <= allowed, f"{run['wall']:.1f} s against ≤ {allowed:.1f} s ({NIGHTLY_TARGET_RATIO} × {floor:.1f} s "
-                 f"floor + {fixed['wall']:.1f} s fixed)"),
-        "rss": (run["maxrss_mb"] < NIGHTLY_TARGET_RSS_MB, f"{run['maxrss_mb']:.1f} MB (tree {run['tree_rss_mb']:.0f} MB)"),
-        "requests": (all(v == 0 for v in extra.values()),
-                     ", ".join(f"{api} {_accepted(run, api)}/{night['minimum_requests'][api]}" for api in APIS)),
+        "wall": (
+            run["wall"] <= allowed,
+            f"{run['wall']:.1f} s against ≤ {allowed:.1f} s ({NIGHTLY_TARGET_RATIO} × {floor:.1f} s "
+            f"floor + {fixed['wall']:.1f} s fixed)",
+        ),
+        "rss": (
+            run["maxrss_mb"] < NIGHTLY_TARGET_RSS_MB,
+            f"{run['maxrss_mb']:.1f} MB (tree {run['tree_rss_mb']:.0f} MB)",
+        ),
+        "requests": (
+            all(v == 0 for v in extra.values()),
+            ", ".join(
+                f"{api} {_accepted(run, api)}/{night['minimum_requests'][api]}" for api in APIS
+            ),
+        ),
         "429": (rejected == 0, str(rejected)),
-        "files": (night["extra_written"] == 0 and night["missed"] == 0,
-                  f"{night['written']} written, {night['moved']} moved ({night['extra_written']} extra, {night['missed']} missed)"),
+        "files": (
+            night["extra_written"] == 0 and night["missed"] == 0,
+            f"{night['written']} written, {night['moved']} moved ({night['extra_written']} extra, {night['missed']} missed)",
+        ),
     }
 
 
@@ -147,7 +202,7 @@ def comparison_rows(n: str, size: dict, old: dict | None, fixed: dict) -> list[s
     run, night = size["nightly"]["run"], size["nightly"]
     prior = (old or {}).get("nightly")
     was = prior["run"] if prior else None
-    show = (lambda v, f: "–" if v is None else format(v, f))  # noqa: E731
+    show = lambda v, f: "–" if v is None else format(v, f)  # noqa: E731
     checks = verdicts(size, fixed)
     ok = lambda key: "met" if checks[key][0] else "**missed**"  # noqa: E731
     big = int(n) >= 20000
@@ -172,17 +227,21 @@ def report_section(data: dict) -> list[str]:
     sizes = [(n, size) for n, size in data["sizes"].items() if "nightly" in size]
     if not sizes:
         return []
-    lines = ["## Nightly (a day after a full run)", "",
-             f"The catalog and cache as the cold run left them; the command's clock (`ENRICH_CLOCK_OFFSET`) and the "
-             f"simulator's announced times {SHIFT / 3600:g} h later; {CITATION_SHARE:.0%} of the citation counts and "
-             f"{STAR_SHARE:.0%} of the star counts moved in the World. Floor = the slowest API's pacing for the batch "
-             f"minimum (Semantic Scholar ⌈papers/500⌉ × {PACE['semantic_scholar']:g} s; GitHub ⌈repos/100⌉ serial queries × "
-             f"{LATENCY[0] * 1000:.0f} ms latency; arXiv and OpenReview nothing: cached forever) ÷ the factor. "
-             f"Target: wall ≤ {NIGHTLY_TARGET_RATIO} × floor + the fixed cost ({fixed['wall']:.1f} s, empty catalog). "
-             "Written = files whose inode or mtime changed.", "",
-             "| papers | wall s | floor s | target s | CPU s | RSS MB command / tree | requests (accepted / minimum) "
-             "| 429s | written / moved | load (1 min) | exit |",
-             "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+    lines = [
+        "## Nightly (a day after a full run)",
+        "",
+        f"The catalog and cache as the cold run left them; the command's clock (`ENRICH_CLOCK_OFFSET`) and the "
+        f"simulator's announced times {SHIFT / 3600:g} h later; {CITATION_SHARE:.0%} of the citation counts and "
+        f"{STAR_SHARE:.0%} of the star counts moved in the World. Floor = the slowest API's pacing for the batch "
+        f"minimum (Semantic Scholar ⌈papers/500⌉ × {PACE['semantic_scholar']:g} s; GitHub ⌈repos/100⌉ serial queries × "
+        f"{LATENCY[0] * 1000:.0f} ms latency; arXiv and OpenReview nothing: cached forever) ÷ the factor. "
+        f"Target: wall ≤ {NIGHTLY_TARGET_RATIO} × floor + the fixed cost ({fixed['wall']:.1f} s, empty catalog). "
+        "Written = files whose inode or mtime changed.",
+        "",
+        "| papers | wall s | floor s | target s | CPU s | RSS MB command / tree | requests (accepted / minimum) "
+        "| 429s | written / moved | load (1 min) | exit |",
+        "|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    ]
     for n, size in sizes:
         night = size["nightly"]
         run = night["run"]
@@ -190,10 +249,16 @@ def report_section(data: dict) -> list[str]:
         lines.append(
             f"| {n} | {run['wall']:.1f} | {night['floor']:.1f} | {NIGHTLY_TARGET_RATIO * night['floor'] + fixed['wall']:.1f} "
             f"| {run['cpu']:.1f} | {run['maxrss_mb']:.0f} / {run['tree_rss_mb']:.0f} | {checks['requests'][1]} | {checks['429'][1]} "
-            f"| {night['written']} / {night['moved']} | {' → '.join(f'{v:.1f}' for v in run.get('load', [])) or '–'} | {run['exit_code']} |")
+            f"| {night['written']} / {night['moved']} | {' → '.join(f'{v:.1f}' for v in run.get('load', [])) or '–'} | {run['exit_code']} |"
+        )
     lines += ["", "| papers | target | result |", "|---:|---|---|"]
-    names = {"wall": "wall ≤ 1.25 × floor + fixed", "rss": "RSS < 500 MB (at 20000)", "requests": "requests at the batch minimum",
-             "429": "no 429", "files": "files written = values moved"}
+    names = {
+        "wall": "wall ≤ 1.25 × floor + fixed",
+        "rss": "RSS < 500 MB (at 20000)",
+        "requests": "requests at the batch minimum",
+        "429": "no 429",
+        "files": "files written = values moved",
+    }
     for n, size in sizes:
         for key, (met, what) in verdicts(size, fixed).items():
             if key == "rss" and int(n) < 20000:
@@ -202,6 +267,8 @@ def report_section(data: dict) -> list[str]:
     for n, size in sizes:
         night = size["nightly"]
         if night["written_not_moved"] or night["moved_not_written"]:
-            lines.append(f"\n{n}: written but not moved: {night['written_not_moved'][:5]}; moved but not written: "
-                         f"{night['moved_not_written'][:5]}")
+            lines.append(
+                f"\n{n}: written but not moved: {night['written_not_moved'][:5]}; moved but not written: "
+                f"{night['moved_not_written'][:5]}"
+            )
     return lines + [""]

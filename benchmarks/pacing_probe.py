@@ -29,7 +29,9 @@ def install(out_path: str) -> None:
 
     records: list[dict] = []
     lock = threading.Lock()
-    entered = threading.local()  # when the calling thread entered wait(), before queueing on the pacer's lock
+    entered = (
+        threading.local()
+    )  # when the calling thread entered wait(), before queueing on the pacer's lock
     original_init, original_wait = http._Pacer.__init__, http._Pacer.wait
 
     class _LetGo(dict):
@@ -60,7 +62,9 @@ def install(out_path: str) -> None:
         original_wait(self, host)
 
     if not hasattr(http._Pacer(1.0), "_last"):
-        raise SystemExit("pacing_probe: enrich.http._Pacer has no `_last`; update the probe to the pacer")
+        raise SystemExit(
+            "pacing_probe: enrich.http._Pacer has no `_last`; update the probe to the pacer"
+        )
     http._Pacer.__init__ = __init__
     http._Pacer.wait = wait
 
@@ -96,11 +100,15 @@ def install(out_path: str) -> None:
                         continue
                     stack = []
                     while frame is not None and len(stack) < 6:
-                        stack.append(f"{frame.f_code.co_filename.rsplit('site-packages/', 1)[-1]}:{frame.f_lineno} {frame.f_code.co_name}")
+                        stack.append(
+                            f"{frame.f_code.co_filename.rsplit('site-packages/', 1)[-1]}:{frame.f_lineno} {frame.f_code.co_name}"
+                        )
                         frame = frame.f_back
                     where[names.get(ident, str(ident))] = stack
                 with lock:
-                    stalls.append({"at": time.monotonic(), "late_ms": round(late * 1000, 1), "threads": where})
+                    stalls.append(
+                        {"at": time.monotonic(), "late_ms": round(late * 1000, 1), "threads": where}
+                    )
 
     threading.Thread(target=watchdog, name="stall-watchdog", daemon=True).start()
 

@@ -53,8 +53,15 @@ RESULTS_JSON = HERE / "RESULTS-render.json"
 RESULTS_MD = HERE / "RESULTS.md"
 START, END = "<!-- render-bench:start -->", "<!-- render-bench:end -->"
 CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-gpu"]
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-gpu",
+]
 FIRST_DAY = date(2025, 12, 1)
 
 
@@ -84,7 +91,10 @@ def enriched_catalog(n: int, root: Path) -> dict[str, paper_pb2.PaperInfo]:
         e.semantic_scholar_id = paper.s2_id or ""
         if paper.doi:
             e.doi = paper.doi
-        e.citation_count, e.influential_citation_count = paper.citation_count, paper.influential_citation_count
+        e.citation_count, e.influential_citation_count = (
+            paper.citation_count,
+            paper.influential_citation_count,
+        )
         e.citation_count_changed = e.influential_citation_count_changed = FIRST_DAY.isoformat()
         if paper.tldr:
             e.tldr = paper.tldr
@@ -103,9 +113,13 @@ def enriched_catalog(n: int, root: Path) -> dict[str, paper_pb2.PaperInfo]:
     for path in generated.files:
         (root / "meta" / path).parent.mkdir(parents=True, exist_ok=True)
     for key, info in entries.items():
-        (root / "meta" / f"{key}.prototxt").write_text(text_format.MessageToString(info, as_utf8=True), encoding="utf-8")
+        (root / "meta" / f"{key}.prototxt").write_text(
+            text_format.MessageToString(info, as_utf8=True), encoding="utf-8"
+        )
     (root / "meta" / "search").mkdir(exist_ok=True)
-    (root / "meta" / "search" / "search_words.prototxt").write_bytes(generated.files["search/search_words.prototxt"])
+    (root / "meta" / "search" / "search_words.prototxt").write_bytes(
+        generated.files["search/search_words.prototxt"]
+    )
     return entries
 
 
@@ -120,11 +134,18 @@ def churn(entries: dict[str, paper_pb2.PaperInfo], days: int, seed: int = 7):
     tier = {}
     for key in keys:
         roll, roll2 = rng.random(), rng.random()
-        tier[key] = (0.9 if roll < 0.05 else 0.15 if roll < 0.25 else 0.03, 0.9 if roll2 < 0.05 else 0.2 if roll2 < 0.25 else 0.03)
+        tier[key] = (
+            0.9 if roll < 0.05 else 0.15 if roll < 0.25 else 0.03,
+            0.9 if roll2 < 0.05 else 0.2 if roll2 < 0.25 else 0.03,
+        )
     counts = {}
     for key in keys:
         e = entries[key].enrichment
-        counts[key] = [e.citation_count, e.influential_citation_count, e.repo.stars if e.HasField("repo") else None]
+        counts[key] = [
+            e.citation_count,
+            e.influential_citation_count,
+            e.repo.stars if e.HasField("repo") else None,
+        ]
     for night in range(days):
         day = (FIRST_DAY + timedelta(days=night)).isoformat()
         active.update(waiting[:per_night_new])
@@ -142,7 +163,11 @@ def churn(entries: dict[str, paper_pb2.PaperInfo], days: int, seed: int = 7):
     last_day = (FIRST_DAY + timedelta(days=days - 1)).isoformat()
     for key, (citations, influential, stars) in counts.items():
         e = entries[key].enrichment
-        e.citation_count, e.influential_citation_count, e.citation_count_changed = citations, influential, last_day
+        e.citation_count, e.influential_citation_count, e.citation_count_changed = (
+            citations,
+            influential,
+            last_day,
+        )
         if stars is not None:
             e.repo.stars = stars
 
@@ -230,31 +255,65 @@ def bench_size(n: int, days: int, work: Path) -> dict:
     simulated = simulate_history(entries, history, days)
     simulated["simulate_s"] = round(time.perf_counter() - started, 1)
     for key, info in entries.items():
-        (root / "meta" / f"{key}.prototxt").write_text(text_format.MessageToString(info, as_utf8=True), encoding="utf-8")
-    (root / "README.md").write_text("# Catalog\n\n<!-- papers:start -->\n<!-- papers:end -->\n", encoding="utf-8")
-    options = RenderOptions(root / "meta", root / "README.md", root / "lists", root / "site", history)
+        (root / "meta" / f"{key}.prototxt").write_text(
+            text_format.MessageToString(info, as_utf8=True), encoding="utf-8"
+        )
+    (root / "README.md").write_text(
+        "# Catalog\n\n<!-- papers:start -->\n<!-- papers:end -->\n", encoding="utf-8"
+    )
+    options = RenderOptions(
+        root / "meta", root / "README.md", root / "lists", root / "site", history
+    )
     timings = {}
     for label in ("first", "again"):
         started = time.perf_counter()
         result = render(options)
-        timings[label] = {"seconds": round(time.perf_counter() - started, 2), "written": len(result.written)}
+        timings[label] = {
+            "seconds": round(time.perf_counter() - started, 2),
+            "written": len(result.written),
+        }
     # The nightly case: right after an enrich run, whose parse cache holds every entry.
     catalog_io.read_catalog(root / "meta", cache_dir=root / "cache")
     started = time.perf_counter()
-    result = render(RenderOptions(root / "meta", root / "README.md", root / "lists", root / "site", history,
-                                  cache_dir=root / "cache"))
-    timings["parse_cache"] = {"seconds": round(time.perf_counter() - started, 2), "written": len(result.written)}
-    sizes = {str(path.relative_to(root)): path.stat().st_size for path in sorted(root.glob("README.md"))}
-    sizes.update({str(p.relative_to(root)): p.stat().st_size for p in sorted((root / "lists").iterdir())})
-    sizes.update({str(p.relative_to(root)): p.stat().st_size for p in sorted((root / "site").iterdir())})
-    return {"papers": n, "render": timings, "sizes": sizes, "history": simulated, "site": str(root / "site")}
+    result = render(
+        RenderOptions(
+            root / "meta",
+            root / "README.md",
+            root / "lists",
+            root / "site",
+            history,
+            cache_dir=root / "cache",
+        )
+    )
+    timings["parse_cache"] = {
+        "seconds": round(time.perf_counter() - started, 2),
+        "written": len(result.written),
+    }
+    sizes = {
+        str(path.relative_to(root)): path.stat().st_size for path in sorted(root.glob("README.md"))
+    }
+    sizes.update(
+        {str(p.relative_to(root)): p.stat().st_size for p in sorted((root / "lists").iterdir())}
+    )
+    sizes.update(
+        {str(p.relative_to(root)): p.stat().st_size for p in sorted((root / "site").iterdir())}
+    )
+    return {
+        "papers": n,
+        "render": timings,
+        "sizes": sizes,
+        "history": simulated,
+        "site": str(root / "site"),
+    }
 
 
 def bench_page(site: Path, keystrokes: str = "quantization") -> dict:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True
+        )
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         # Main-thread CPU time (DevTools' threadTicks time domain) beside wall time: on a loaded
         # machine wall time mostly measures waiting for a core.
@@ -277,22 +336,30 @@ def bench_page(site: Path, keystrokes: str = "quantization") -> dict:
             load_cpu.append((cpu_seconds() - before) * 1000)
             # navigation start -> the first rows drawn (papers.js parsed, indexes built, rows in the DOM)
             page.wait_for_function("window.catalogPage.complete", timeout=60000)
-            loads.append(page.evaluate("[performance.getEntriesByName('catalog-ready')[0].startTime, "
-                                       "performance.getEntriesByName('catalog-complete')[0].startTime]"))
+            loads.append(
+                page.evaluate(
+                    "[performance.getEntriesByName('catalog-ready')[0].startTime, "
+                    "performance.getEntriesByName('catalog-complete')[0].startTime]"
+                )
+            )
             page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         filter_ms, filter_cpu = [], []
         for length in range(1, len(keystrokes) + 1):
             before = cpu_seconds()
             # one keystroke: the input event, the filter over every paper, the rows drawn, two frames
-            filter_ms.append(page.evaluate(
-                """async (text) => {
+            filter_ms.append(
+                page.evaluate(
+                    """async (text) => {
                     const input = document.getElementById('q');
                     const t0 = performance.now();
                     input.value = text;
                     input.dispatchEvent(new Event('input', {bubbles: true}));
                     await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
                     return performance.now() - t0;
-                }""", keystrokes[:length]))
+                }""",
+                    keystrokes[:length],
+                )
+            )
             filter_cpu.append((cpu_seconds() - before) * 1000)
         typed = page.evaluate("document.getElementById('summary').textContent")
         sort_ms = page.evaluate(
@@ -301,7 +368,8 @@ def bench_page(site: Path, keystrokes: str = "quantization") -> dict:
                 document.querySelector('th[data-key="stars"] button').click();
                 await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
                 return performance.now() - t0;
-            }""")
+            }"""
+        )
         rows_in_dom = page.evaluate("document.querySelectorAll('#rows tr.paper').length")
         browser.close()
     return {
@@ -321,11 +389,16 @@ def bench_page(site: Path, keystrokes: str = "quantization") -> dict:
 
 
 def report(results: dict) -> str:
-    out = [START, "## Render (`python -m benchmarks.render_bench`)", "",
-           f"Measured {results['when']} on {results['machine']}; load average before: {results['load_before']}, "
-           f"after: {results['load_after']} (2 cores shared with other work: timings are noisy).", "",
-           "| papers | render (first) | render (nothing changed) | render after an enrich run (parse cache) | README.md | lists (all 5) | author.md | papers.json | papers.js (+ abstracts.js) | history on disk (1 year) | history lines | a night's append after a year |",  # noqa: E501
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        START,
+        "## Render (`python -m benchmarks.render_bench`)",
+        "",
+        f"Measured {results['when']} on {results['machine']}; load average before: {results['load_before']}, "
+        f"after: {results['load_after']} (2 cores shared with other work: timings are noisy).",
+        "",
+        "| papers | render (first) | render (nothing changed) | render after an enrich run (parse cache) | README.md | lists (all 5) | author.md | papers.json | papers.js (+ abstracts.js) | history on disk (1 year) | history lines | a night's append after a year |",  # noqa: E501
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for size in results["sizes"]:
         s = size["sizes"]
         lists = sum(v for k, v in s.items() if k.startswith("lists/"))
@@ -335,27 +408,41 @@ def report(results: dict) -> str:
             f"| {size['render']['parse_cache']['seconds']} s "
             f"| {_mb(s['README.md'])} | {_mb(lists)} | {_mb(s['lists/author.md'])} | {_mb(s['site/papers.json'])} "
             f"| {_mb(s['site/papers.js'])} (+ {_mb(s['site/abstracts.js'])}) | {_mb(h['disk_bytes'])} ({h['files']} files) "
-            f"| {h['lines']:,} | {h['next_night_append_s']} s |")
+            f"| {h['lines']:,} | {h['next_night_append_s']} s |"
+        )
     if results.get("note"):
         out += ["", f"Note: {results['note']}."]
     page = results.get("page")
     if page:
-        out += ["", f"**Page at {results['page_papers']:,} papers** (headless Chromium, file://, 1280×800): first render "
-                f"(navigation start → rows drawn) {', '.join(str(v) for v in page['first_render_ms'])} ms in three loads "
-                f"(abstracts loaded and searchable at {', '.join(str(v) for v in page['abstracts_searchable_ms'])} ms); "
-                f"a keystroke's filter (input → filtered rows drawn, two frames) median {page['filter_median_ms']} ms, "
-                f"max {page['filter_max_ms']} ms over typing “quantization”; sort by stars {page['sort_by_stars_ms']} ms; "
-                f"{page['rows_in_dom']} rows in the DOM; console errors: {len(page['console_errors'])}. "
-                + (f"Main-thread CPU time (DevTools threadTicks, what an idle core would take): first render "
-                   f"{', '.join(str(v) for v in page['first_render_cpu_ms'])} ms, a keystroke's filter median "
-                   f"{page['filter_cpu_median_ms']} ms (max {max(page['filter_keystroke_cpu_ms'])} ms). "
-                   if "first_render_cpu_ms" in page else "")
-                + "Targets: first render < 1 s, filter < 100 ms."]
-    out += ["", "History: churn as in `benchmarks/render_bench.py`'s docstring; the year written in one pass with the "
-            f"history's line format (same bytes as nightly `append_counts` calls: {results['same_bytes_as_nightly_appends']}), "
-            "then one more night by the real `append_counts` (timed); finished months are gzipped (the plain text would be "
-            + ", ".join(f"{_mb(s['history']['plain_bytes_if_uncompressed'])} at {s['papers']:,}" for s in results["sizes"])
-            + "). Target at 20,000 papers after a year: < 20 MB on disk.", END]
+        out += [
+            "",
+            f"**Page at {results['page_papers']:,} papers** (headless Chromium, file://, 1280×800): first render "
+            f"(navigation start → rows drawn) {', '.join(str(v) for v in page['first_render_ms'])} ms in three loads "
+            f"(abstracts loaded and searchable at {', '.join(str(v) for v in page['abstracts_searchable_ms'])} ms); "
+            f"a keystroke's filter (input → filtered rows drawn, two frames) median {page['filter_median_ms']} ms, "
+            f"max {page['filter_max_ms']} ms over typing “quantization”; sort by stars {page['sort_by_stars_ms']} ms; "
+            f"{page['rows_in_dom']} rows in the DOM; console errors: {len(page['console_errors'])}. "
+            + (
+                f"Main-thread CPU time (DevTools threadTicks, what an idle core would take): first render "
+                f"{', '.join(str(v) for v in page['first_render_cpu_ms'])} ms, a keystroke's filter median "
+                f"{page['filter_cpu_median_ms']} ms (max {max(page['filter_keystroke_cpu_ms'])} ms). "
+                if "first_render_cpu_ms" in page
+                else ""
+            )
+            + "Targets: first render < 1 s, filter < 100 ms.",
+        ]
+    out += [
+        "",
+        "History: churn as in `benchmarks/render_bench.py`'s docstring; the year written in one pass with the "
+        f"history's line format (same bytes as nightly `append_counts` calls: {results['same_bytes_as_nightly_appends']}), "
+        "then one more night by the real `append_counts` (timed); finished months are gzipped (the plain text would be "
+        + ", ".join(
+            f"{_mb(s['history']['plain_bytes_if_uncompressed'])} at {s['papers']:,}"
+            for s in results["sizes"]
+        )
+        + "). Target at 20,000 papers after a year: < 20 MB on disk.",
+        END,
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -367,25 +454,35 @@ def write_report(results: dict) -> None:
     section = report(results)
     text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else ""
     if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) + 1:]
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) + 1 :]
     else:
         text = text.rstrip("\n") + "\n\n" + section
     RESULTS_MD.write_text(text, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.render_bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.render_bench", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--sizes", default="433,5000,20000")
-    parser.add_argument("--days", type=int, default=365, help="simulated nights of history (default 365)")
+    parser.add_argument(
+        "--days", type=int, default=365, help="simulated nights of history (default 365)"
+    )
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the generated catalogs (printed)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="render-bench-"))
-    results = {"when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-               "load_before": " ".join(f"{v:.2f}" for v in os.getloadavg()), "sizes": []}
+    results = {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_before": " ".join(f"{v:.2f}" for v in os.getloadavg()),
+        "sizes": [],
+    }
     try:
         results["same_bytes_as_nightly_appends"] = check_equivalence()
-        print("direct year == nightly appends:", results["same_bytes_as_nightly_appends"], flush=True)
+        print(
+            "direct year == nightly appends:", results["same_bytes_as_nightly_appends"], flush=True
+        )
         for n in (int(v) for v in args.sizes.split(",")):
             print(f"{n} papers: generating, simulating {args.days} nights, rendering", flush=True)
             size = bench_size(n, args.days, work)

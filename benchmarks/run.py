@@ -61,8 +61,12 @@ APIS = ("arxiv", "semantic_scholar", "openreview", "github", "huggingface", "ope
 FLOOR_PACE = {**PACE, "github": GITHUB_HOUR / GITHUB_BUDGET}
 WARM_TARGET_WALL, WARM_TARGET_RSS_MB = 30.0, 500.0
 COLD_TARGET_RATIO = 1.25
-_SUMMARY = re.compile(r"papers read: (\d+), enriched: (\d+), unchanged: (\d+), not found: (\d+), failed: (\d+)")
-_SOURCE = re.compile(r"^  (\w+): (\d+) ids, (\d+) requests, (\d+) retries, (\d+) from cache", re.MULTILINE)
+_SUMMARY = re.compile(
+    r"papers read: (\d+), enriched: (\d+), unchanged: (\d+), not found: (\d+), failed: (\d+)"
+)
+_SOURCE = re.compile(
+    r"^  (\w+): (\d+) ids, (\d+) requests, (\d+) retries, (\d+) from cache", re.MULTILINE
+)
 
 
 @dataclass
@@ -76,14 +80,20 @@ class Measured:
     tree_rss_mb: float = 0.0  # largest sum over the process tree (sampled every 50 ms)
     exit_code: int = 0
     summary: dict = field(default_factory=dict)  # parsed from the command's closing summary
-    pipeline: dict = field(default_factory=dict)  # per source: requests, retries as the pipeline reports them
+    pipeline: dict = field(
+        default_factory=dict
+    )  # per source: requests, retries as the pipeline reports them
     simulator: dict = field(default_factory=dict)  # per API: requests, rejected (429), per kind
     log: str = ""
     warnings: list[str] = field(default_factory=list)  # WARNING/ERROR lines of the command's log
-    load: list[float] = field(default_factory=list)  # the machine's 1-minute load average at start and end
+    load: list[float] = field(
+        default_factory=list
+    )  # the machine's 1-minute load average at start and end
 
 
-def run_measured(label: str, argv: list[str], env: dict[str, str], log_path: Path, timeout: float) -> Measured:
+def run_measured(
+    label: str, argv: list[str], env: dict[str, str], log_path: Path, timeout: float
+) -> Measured:
     """Run argv, sampling the RSS of its process tree; wall, CPU and max RSS from wait4."""
     result = Measured(label, log=str(log_path), load=[os.getloadavg()[0]])
     with open(log_path, "wb") as log:
@@ -137,10 +147,17 @@ def run_measured(label: str, argv: list[str], env: dict[str, str], log_path: Pat
     if found:
         keys = ("read", "enriched", "unchanged", "not_found", "failed")
         result.summary = dict(zip(keys, map(int, found.groups())))
-    result.warnings = [line.strip()[:300] for line in text.splitlines()
-                       if ("| WARNING" in line or "| ERROR" in line or "Traceback" in line)][:20]
+    result.warnings = [
+        line.strip()[:300]
+        for line in text.splitlines()
+        if ("| WARNING" in line or "| ERROR" in line or "Traceback" in line)
+    ][:20]
     for name, _ids, requests, retries, hits in _SOURCE.findall(text):
-        result.pipeline[name] = {"requests": int(requests), "retries": int(retries), "cache_hits": int(hits)}
+        result.pipeline[name] = {
+            "requests": int(requests),
+            "retries": int(retries),
+            "cache_hits": int(hits),
+        }
     return result
 
 
@@ -153,18 +170,35 @@ PREFECT_API_URL = ""  # --prefect-server: the URL of the server the benchmark st
 
 
 def command_env(simulator: Simulator, prefect_home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GITHUB_", "SEMANTIC_SCHOLAR_",
-                                                                     "OPENREVIEW_", "ARXIV_", "ENRICH_", "HUGGINGFACE_",
-                                                                     "OPENALEX_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            (
+                "PREFECT_",
+                "GITHUB_",
+                "SEMANTIC_SCHOLAR_",
+                "OPENREVIEW_",
+                "ARXIV_",
+                "ENRICH_",
+                "HUGGINGFACE_",
+                "OPENALEX_",
+            )
+        )
+    }
     env.update(simulator.env())
-    env.update({
-        "PREFECT_HOME": str(prefect_home),  # a private ephemeral server database for the benchmark
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no internet here: don't let it try
-        # On a shared, loaded machine the temporary server can take longer than Prefect's default 20 s to
-        # answer; the run would then fail before it starts. Waiting longer changes no measurement of a run that works.
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "PREFECT_HOME": str(
+                prefect_home
+            ),  # a private ephemeral server database for the benchmark
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no internet here: don't let it try
+            # On a shared, loaded machine the temporary server can take longer than Prefect's default 20 s to
+            # answer; the run would then fail before it starts. Waiting longer changes no measurement of a run that works.
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     if PREFECT_API_URL:
         env["PREFECT_API_URL"] = PREFECT_API_URL
     return env
@@ -173,16 +207,37 @@ def command_env(simulator: Simulator, prefect_home: Path) -> dict[str, str]:
 PROFILER = "pyinstrument"  # or "py-spy", "py-spy-gil" (--profiler)
 
 
-def enrich_argv(catalog: Path, cache: Path, profile_to: Path | None = None, probe_to: Path | None = None) -> list[str]:
+def enrich_argv(
+    catalog: Path, cache: Path, profile_to: Path | None = None, probe_to: Path | None = None
+) -> list[str]:
     head = [sys.executable]
     if profile_to is not None and PROFILER.startswith("py-spy"):
         # py-spy: every thread, idle time included (wall-time view); py-spy-gil: only the thread holding
         # the GIL at each sample (what keeps the other threads, e.g. a paced send, waiting)
         view = "--gil" if PROFILER == "py-spy-gil" else "--idle"
-        return [str(Path(sys.executable).with_name("py-spy")), "record", view, "--threads", "-r", "100", "-f", "raw",
-                "-o", str(profile_to), "--", sys.executable, "-m", "flows.enrich", "--catalog", str(catalog),
-                "--cache-dir", str(cache)]
-    elif profile_to is not None:  # the main thread (flow, read, merge and write); fetch tasks run in worker threads
+        return [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            view,
+            "--threads",
+            "-r",
+            "100",
+            "-f",
+            "raw",
+            "-o",
+            str(profile_to),
+            "--",
+            sys.executable,
+            "-m",
+            "flows.enrich",
+            "--catalog",
+            str(catalog),
+            "--cache-dir",
+            str(cache),
+        ]
+    elif (
+        profile_to is not None
+    ):  # the main thread (flow, read, merge and write); fetch tasks run in worker threads
         head += ["-m", "pyinstrument", "--renderer", "text", "--outfile", str(profile_to)]
     elif probe_to is not None:
         head += ["-m", "benchmarks.pacing_probe", str(probe_to)]
@@ -195,9 +250,16 @@ def attribute_early_arrivals(simulator: Simulator, probe_file: Path) -> list[dic
     sent = json.loads(probe_file.read_text())
     stalls_file = probe_file.with_name(probe_file.name + ".stalls.json")
     stalls = json.loads(stalls_file.read_text()) if stalls_file.exists() else []
-    ports = {server.url.rsplit(":", 1)[1]: name for name, server in (
-        ("arxiv", simulator.arxiv), ("semantic_scholar", simulator.semanticscholar), ("openreview", simulator.openreview),
-        ("openreview_v1", simulator.openreview_v1), ("github", simulator.github))}
+    ports = {
+        server.url.rsplit(":", 1)[1]: name
+        for name, server in (
+            ("arxiv", simulator.arxiv),
+            ("semantic_scholar", simulator.semanticscholar),
+            ("openreview", simulator.openreview),
+            ("openreview_v1", simulator.openreview_v1),
+            ("github", simulator.github),
+        )
+    }
     found = []
     for name, gate in simulator.gates.items():
         arrivals = gate.snapshot()["arrivals"]
@@ -211,48 +273,91 @@ def attribute_early_arrivals(simulator: Simulator, probe_file: Path) -> list[dic
                 continue
             send_gap = woke[i] - woke[i - 1]
             item = {
-                "api": name, "interval_ms": round(gate.interval * 1000, 1), "arrival_gap_ms": round(arrival_gap * 1000, 1),
-                "send_gap_ms": round(send_gap * 1000, 1), "request": f"{i + 1} of {len(arrivals)}",
-                "cause": "ours: sent early" if send_gap < gate.interval * (1 - TOLERANCE) else "transit jitter",
+                "api": name,
+                "interval_ms": round(gate.interval * 1000, 1),
+                "arrival_gap_ms": round(arrival_gap * 1000, 1),
+                "send_gap_ms": round(send_gap * 1000, 1),
+                "request": f"{i + 1} of {len(arrivals)}",
+                "cause": "ours: sent early"
+                if send_gap < gate.interval * (1 - TOLERANCE)
+                else "transit jitter",
                 "previous_transit_ms": round((arrivals[i - 1] - woke[i - 1]) * 1000, 1),
                 "transit_ms": round((arrivals[i] - woke[i]) * 1000, 1),
             }
             if written[i - 1] is not None and written[i] is not None:
                 # let-go -> written: this process (requests/urllib3 on a thread waiting for the GIL);
                 # written -> arrival: loopback and the simulator's server thread reading the request.
-                item["previous_split_ms"] = (round((written[i - 1] - woke[i - 1]) * 1000, 1),
-                                             round((arrivals[i - 1] - written[i - 1]) * 1000, 1))
-                item["split_ms"] = (round((written[i] - woke[i]) * 1000, 1), round((arrivals[i] - written[i]) * 1000, 1))
+                item["previous_split_ms"] = (
+                    round((written[i - 1] - woke[i - 1]) * 1000, 1),
+                    round((arrivals[i - 1] - written[i - 1]) * 1000, 1),
+                )
+                item["split_ms"] = (
+                    round((written[i] - woke[i]) * 1000, 1),
+                    round((arrivals[i] - written[i]) * 1000, 1),
+                )
                 client = item["previous_split_ms"][0] - item["split_ms"][0]
                 server = item["previous_split_ms"][1] - item["split_ms"][1]
                 if item["cause"] == "transit jitter":
-                    item["cause"] += " (in the command, before the socket write)" if client >= server else \
-                        " (after the socket write: the simulator read it late)"
+                    item["cause"] += (
+                        " (in the command, before the socket write)"
+                        if client >= server
+                        else " (after the socket write: the simulator read it late)"
+                    )
                 item["stalls"] = [
-                    {"late_ms": stall["late_ms"], "busy": _busy_threads(stall["threads"])} for stall in stalls
-                    if stall["at"] - stall["late_ms"] / 1000 <= written[i - 1] and stall["at"] >= woke[i - 1]]
+                    {"late_ms": stall["late_ms"], "busy": _busy_threads(stall["threads"])}
+                    for stall in stalls
+                    if stall["at"] - stall["late_ms"] / 1000 <= written[i - 1]
+                    and stall["at"] >= woke[i - 1]
+                ]
             found.append(item)
     return found
 
 
-_IDLE = ("threading.py", "queue.py", "selectors.py", "socket.py", "http/client.py", "ssl.py", "enrich/http.py:79 wait",
-         "pacing_probe.py")
+_IDLE = (
+    "threading.py",
+    "queue.py",
+    "selectors.py",
+    "socket.py",
+    "http/client.py",
+    "ssl.py",
+    "enrich/http.py:79 wait",
+    "pacing_probe.py",
+)
 
 
 def _busy_threads(threads: dict[str, list[str]]) -> str:
     """Where the threads that were running Python stood during a stall (idle waits left out)."""
-    busy = [f"{name}: {stack[0].rsplit('/', 1)[-1]}" for name, stack in threads.items()
-            if stack and not any(marker in stack[0] for marker in _IDLE)]
-    return "; ".join(busy) or "(all threads idle: the stall was outside Python, e.g. GC or a C call)"
+    busy = [
+        f"{name}: {stack[0].rsplit('/', 1)[-1]}"
+        for name, stack in threads.items()
+        if stack and not any(marker in stack[0] for marker in _IDLE)
+    ]
+    return (
+        "; ".join(busy) or "(all threads idle: the stall was outside Python, e.g. GC or a C call)"
+    )
 
 
-def bench_size(n: int, factor: float, work: Path, prefect_home: Path, naive: bool, profile: bool,
-               probe: bool = False, nightly: bool = True) -> dict:
+def bench_size(
+    n: int,
+    factor: float,
+    work: Path,
+    prefect_home: Path,
+    naive: bool,
+    profile: bool,
+    probe: bool = False,
+    nightly: bool = True,
+) -> dict:
     generated = generate_world(n)
     floors = floor_seconds(generated.needs, factor)
     minimum = floor_requests(generated.needs)
-    out = {"papers": n, "needs": asdict(generated.needs), "minimum_requests": minimum, "floor_by_api": floors,
-           "floor": max(floors.values()), "runs": {}}
+    out = {
+        "papers": n,
+        "needs": asdict(generated.needs),
+        "minimum_requests": minimum,
+        "floor_by_api": floors,
+        "floor": max(floors.values()),
+        "runs": {},
+    }
     catalog, cache = work / f"catalog-{n}", work / f"cache-{n}"
     for folder in (catalog, cache):
         shutil.rmtree(folder, ignore_errors=True)
@@ -264,28 +369,55 @@ def bench_size(n: int, factor: float, work: Path, prefect_home: Path, naive: boo
             simulator.reset_counts()
             print(f"[{n}] {label} run …", flush=True)
             probe_to = work / f"probe-{n}-{label}.json" if probe else None
-            measured = run_measured(label, enrich_argv(catalog, cache, probe_to=probe_to), env,
-                                    work / f"log-{n}-{label}.txt", timeout)
+            measured = run_measured(
+                label,
+                enrich_argv(catalog, cache, probe_to=probe_to),
+                env,
+                work / f"log-{n}-{label}.txt",
+                timeout,
+            )
             measured.simulator = simulator.counts()
             moved = sorted(p.name for p in cache.glob("*.corrupt-*"))
             if moved:
                 measured.warnings.append(f"cache moved aside as unreadable: {', '.join(moved)}")
             if probe_to is not None and probe_to.exists():
-                out.setdefault("early_arrivals", {})[label] = attribute_early_arrivals(simulator, probe_to)
+                out.setdefault("early_arrivals", {})[label] = attribute_early_arrivals(
+                    simulator, probe_to
+                )
             out["runs"][label] = asdict(measured)
-            print(f"[{n}] {label}: {measured.wall:.1f} s wall, {measured.cpu:.1f} s CPU, "
-                  f"{measured.tree_rss_mb:.0f} MB, exit {measured.exit_code}", flush=True)
-        if nightly:  # a day later, on the catalog and cache the cold run left (the warm run changed nothing)
-            out["nightly"] = nightly_scenario.run_nightly(n, generated, simulator, catalog, cache, env, work, timeout,
-                                                          run_measured, enrich_argv(catalog, cache))
+            print(
+                f"[{n}] {label}: {measured.wall:.1f} s wall, {measured.cpu:.1f} s CPU, "
+                f"{measured.tree_rss_mb:.0f} MB, exit {measured.exit_code}",
+                flush=True,
+            )
+        if (
+            nightly
+        ):  # a day later, on the catalog and cache the cold run left (the warm run changed nothing)
+            out["nightly"] = nightly_scenario.run_nightly(
+                n,
+                generated,
+                simulator,
+                catalog,
+                cache,
+                env,
+                work,
+                timeout,
+                run_measured,
+                enrich_argv(catalog, cache),
+            )
         if naive:
             naive_catalog = work / f"catalog-{n}-naive"
             shutil.rmtree(naive_catalog, ignore_errors=True)
             write_catalog(generated, naive_catalog)
             simulator.reset_counts()
             print(f"[{n}] naive run …", flush=True)
-            measured = run_measured("naive", [sys.executable, "-m", "benchmarks.naive", "--catalog", str(naive_catalog)],
-                                    env, work / f"log-{n}-naive.txt", 40 * out["floor"] + 1200)
+            measured = run_measured(
+                "naive",
+                [sys.executable, "-m", "benchmarks.naive", "--catalog", str(naive_catalog)],
+                env,
+                work / f"log-{n}-naive.txt",
+                40 * out["floor"] + 1200,
+            )
             measured.simulator = simulator.counts()
             out["runs"]["naive"] = asdict(measured)
             print(f"[{n}] naive: {measured.wall:.1f} s wall", flush=True)
@@ -298,8 +430,13 @@ def bench_size(n: int, factor: float, work: Path, prefect_home: Path, naive: boo
             for label in ("cold", "warm"):
                 print(f"[{n}] {label} run under {PROFILER} …", flush=True)
                 target = profiles / f"{n}-{label}.{'txt' if PROFILER == 'pyinstrument' else 'raw'}"
-                run_measured(f"profile-{label}", enrich_argv(catalog, cache, target), env,
-                             work / f"log-{n}-profile-{label}.txt", timeout * 2)
+                run_measured(
+                    f"profile-{label}",
+                    enrich_argv(catalog, cache, target),
+                    env,
+                    work / f"log-{n}-profile-{label}.txt",
+                    timeout * 2,
+                )
         out["simulator_errors"] = simulator.errors()[:3]
     return out
 
@@ -313,10 +450,15 @@ def startup(work: Path, factor: float, prefect_home: Path) -> dict:
     with Simulator(generated.world, factor) as simulator:
         env = command_env(simulator, prefect_home)
         for index in range(3):
-            measured = run_measured("empty", enrich_argv(empty, cache), env, work / f"log-empty-{index}.txt", 600)
+            measured = run_measured(
+                "empty", enrich_argv(empty, cache), env, work / f"log-empty-{index}.txt", 600
+            )
             runs.append(measured)
     best = min(runs[1:], key=lambda m: m.wall)
-    print(f"startup (empty catalog): {best.wall:.1f} s wall, {best.cpu:.1f} s CPU, {best.tree_rss_mb:.0f} MB", flush=True)
+    print(
+        f"startup (empty catalog): {best.wall:.1f} s wall, {best.cpu:.1f} s CPU, {best.tree_rss_mb:.0f} MB",
+        flush=True,
+    )
     return asdict(best)
 
 
@@ -332,26 +474,66 @@ def machine() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="433,5000,20000", help="comma-separated catalog sizes (default 433,5000,20000)")
-    parser.add_argument("--factor", type=float, default=10.0, help="time compression for every API (default 10)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--sizes",
+        default="433,5000,20000",
+        help="comma-separated catalog sizes (default 433,5000,20000)",
+    )
+    parser.add_argument(
+        "--factor", type=float, default=10.0, help="time compression for every API (default 10)"
+    )
     parser.add_argument("--no-naive", action="store_true", help="skip the naive enricher at 433")
-    parser.add_argument("--no-nightly", action="store_true", help="skip the nightly scenario (benchmarks/nightly.py)")
-    parser.add_argument("--prefect-server", action="store_true",
-                        help="start one Prefect server and run every command against it (PREFECT_API_URL) instead of "
-                        "Prefect's temporary server per command")
-    parser.add_argument("--profile", action="store_true", help="also profile each run with pyinstrument (benchmarks/profiles/)")
-    parser.add_argument("--profiler", choices=("pyinstrument", "py-spy", "py-spy-gil"), default="pyinstrument",
-                        help="for --profile: pyinstrument (main thread, text), py-spy (all threads, collapsed stacks) "
-                        "or py-spy-gil (only the thread holding the GIL)")
-    parser.add_argument("--probe", action="store_true",
-                        help="run the command under benchmarks.pacing_probe and attribute every 429 (ours or jitter)")
-    parser.add_argument("--before", default=str(HERE / "RESULTS-before.json"),
-                        help="an earlier RESULTS.json to compare with, before → after (default benchmarks/RESULTS-before.json "
-                        "when it exists and used the same factor; '' for none)")
-    parser.add_argument("--render", metavar="JSON", help="only write the report again from this RESULTS.json (no run)")
-    parser.add_argument("--workdir", help="where catalogs, caches and logs go (default: a temporary folder, removed)")
-    parser.add_argument("--results", default=str(HERE / "RESULTS.md"), help="the report (default benchmarks/RESULTS.md)")
+    parser.add_argument(
+        "--no-nightly",
+        action="store_true",
+        help="skip the nightly scenario (benchmarks/nightly.py)",
+    )
+    parser.add_argument(
+        "--prefect-server",
+        action="store_true",
+        help="start one Prefect server and run every command against it (PREFECT_API_URL) instead of "
+        "Prefect's temporary server per command",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile each run with pyinstrument (benchmarks/profiles/)",
+    )
+    parser.add_argument(
+        "--profiler",
+        choices=("pyinstrument", "py-spy", "py-spy-gil"),
+        default="pyinstrument",
+        help="for --profile: pyinstrument (main thread, text), py-spy (all threads, collapsed stacks) "
+        "or py-spy-gil (only the thread holding the GIL)",
+    )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="run the command under benchmarks.pacing_probe and attribute every 429 (ours or jitter)",
+    )
+    parser.add_argument(
+        "--before",
+        default=str(HERE / "RESULTS-before.json"),
+        help="an earlier RESULTS.json to compare with, before → after (default benchmarks/RESULTS-before.json "
+        "when it exists and used the same factor; '' for none)",
+    )
+    parser.add_argument(
+        "--render",
+        metavar="JSON",
+        help="only write the report again from this RESULTS.json (no run)",
+    )
+    parser.add_argument(
+        "--workdir",
+        help="where catalogs, caches and logs go (default: a temporary folder, removed)",
+    )
+    parser.add_argument(
+        "--results",
+        default=str(HERE / "RESULTS.md"),
+        help="the report (default benchmarks/RESULTS.md)",
+    )
     args = parser.parse_args(argv)
     before = load_before(args.before, args.results)
     if args.render:
@@ -374,9 +556,19 @@ def main(argv: list[str] | None = None) -> int:
             PREFECT_API_URL = data["prefect_api_url"] = server.url
         data["startup"] = startup(work, args.factor, prefect_home)
         for n in sizes:
-            data["sizes"][str(n)] = bench_size(n, args.factor, work, prefect_home, n == 433 and not args.no_naive,
-                                               args.profile, args.probe, not args.no_nightly)
-            Path(args.results).with_suffix(".json").write_text(json.dumps(data, indent=1, default=str))
+            data["sizes"][str(n)] = bench_size(
+                n,
+                args.factor,
+                work,
+                prefect_home,
+                n == 433 and not args.no_naive,
+                args.profile,
+                args.probe,
+                not args.no_nightly,
+            )
+            Path(args.results).with_suffix(".json").write_text(
+                json.dumps(data, indent=1, default=str)
+            )
     finally:
         if server is not None:
             server.__exit__()
@@ -391,7 +583,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def load_before(path: str, results: str) -> dict | None:
     """The earlier results to compare with (None: none given, missing, or the results file itself)."""
-    if not path or not Path(path).exists() or Path(path).resolve() == Path(results).with_suffix(".json").resolve():
+    if (
+        not path
+        or not Path(path).exists()
+        or Path(path).resolve() == Path(results).with_suffix(".json").resolve()
+    ):
         return None
     before = json.loads(Path(path).read_text())
     before["_file"] = Path(path).name
@@ -400,12 +596,17 @@ def load_before(path: str, results: str) -> dict | None:
 
 # -- the report ------------------------------------------------------------------------------
 
+
 def _ok(flag: bool) -> str:
     return "met" if flag else "**missed**"
 
 
 def _rejected(run: dict | None) -> int | None:
-    return None if run is None else sum(run["simulator"].get(api, {}).get("rejected", 0) for api in APIS)
+    return (
+        None
+        if run is None
+        else sum(run["simulator"].get(api, {}).get("rejected", 0) for api in APIS)
+    )
 
 
 def comparison(data: dict, before: dict) -> list[str]:
@@ -439,7 +640,10 @@ def comparison(data: dict, before: dict) -> list[str]:
         warm, warm_b = size["runs"].get("warm"), old["runs"].get("warm")
         if cold and cold_b:
             ratio, ratio_b = cold["wall"] / floor, cold_b["wall"] / old["floor"]
-            net, net_b = (cold["wall"] - fixed_a["wall"]) / floor, (cold_b["wall"] - fixed_b["wall"]) / old["floor"]
+            net, net_b = (
+                (cold["wall"] - fixed_a["wall"]) / floor,
+                (cold_b["wall"] - fixed_b["wall"]) / old["floor"],
+            )
             met = cold["wall"] <= COLD_TARGET_RATIO * floor
             lines += [
                 f"| {n} | cold wall s (floor {floor:.1f} s) | {cell(cold_b['wall'], cold['wall'], '.1f')} | – | – |",
@@ -454,15 +658,35 @@ def comparison(data: dict, before: dict) -> list[str]:
         if warm and warm_b:
             rejected, rejected_b = rejected + _rejected(warm), rejected_b + _rejected(warm_b)
         if rejected is not None:
-            per_api = ", ".join(f"{api} {cold['simulator'][api]['rejected']}" for api in APIS if cold["simulator"][api]["rejected"])
-            lines.append(f"| {n} | 429s (cold + warm) | {cell(rejected_b, rejected, 'd')}{' (' + per_api + ')' if per_api else ''} "
-                         f"| 0 caused by our pacing | {_ok(rejected == 0)}{'' if rejected == 0 else ' (see --probe)'} |")
+            per_api = ", ".join(
+                f"{api} {cold['simulator'][api]['rejected']}"
+                for api in APIS
+                if cold["simulator"][api]["rejected"]
+            )
+            lines.append(
+                f"| {n} | 429s (cold + warm) | {cell(rejected_b, rejected, 'd')}{' (' + per_api + ')' if per_api else ''} "
+                f"| 0 caused by our pacing | {_ok(rejected == 0)}{'' if rejected == 0 else ' (see --probe)'} |"
+            )
         if cold and cold_b:
+
             def extra(run: dict, minimum: dict) -> int:
-                return sum(max(0, run["simulator"][api]["requests"] - run["simulator"][api]["rejected"] - minimum[api])
-                           for api in APIS)
-            above, above_b = extra(cold, size["minimum_requests"]), extra(cold_b, old["minimum_requests"])
-            lines.append(f"| {n} | requests above the batch minimum (cold) | {cell(above_b, above, 'd')} | 0 | {_ok(above == 0)} |")
+                return sum(
+                    max(
+                        0,
+                        run["simulator"][api]["requests"]
+                        - run["simulator"][api]["rejected"]
+                        - minimum[api],
+                    )
+                    for api in APIS
+                )
+
+            above, above_b = (
+                extra(cold, size["minimum_requests"]),
+                extra(cold_b, old["minimum_requests"]),
+            )
+            lines.append(
+                f"| {n} | requests above the batch minimum (cold) | {cell(above_b, above, 'd')} | 0 | {_ok(above == 0)} |"
+            )
         if warm and warm_b:
             big = int(n) >= 20000
             lines += [
@@ -475,9 +699,11 @@ def comparison(data: dict, before: dict) -> list[str]:
             ]
         naive = size["runs"].get("naive")
         if naive and cold:
-            lines.append(f"| {n} | naive enricher wall s / ours | {old['runs'].get('naive', {}).get('wall', 0):.1f} / "
-                         f"{cold_b['wall']:.1f} → **{naive['wall']:.1f} / {cold['wall']:.1f}** (ours {naive['wall'] / cold['wall']:.1f}× "
-                         f"faster) | – | – |")
+            lines.append(
+                f"| {n} | naive enricher wall s / ours | {old['runs'].get('naive', {}).get('wall', 0):.1f} / "
+                f"{cold_b['wall']:.1f} → **{naive['wall']:.1f} / {cold['wall']:.1f}** (ours {naive['wall'] / cold['wall']:.1f}× "
+                f"faster) | – | – |"
+            )
         lines += nightly_scenario.comparison_rows(n, size, old, fixed_a)
     return lines + [""]
 
@@ -508,9 +734,15 @@ def render(data: dict, before: dict | None = None) -> str:
         f"(process tree). It is not compressed, so it weighs {factor:g}x more against the floor than it would "
         "against the real APIs.",
         "",
-        *(["**Every command ran against one already running Prefect server** (`--prefect-server`: "
-           "`PREFECT_API_URL`), not Prefect's temporary server: the fixed cost above has no server start-up.", ""]
-          if data.get("prefect_api_url") else []),
+        *(
+            [
+                "**Every command ran against one already running Prefect server** (`--prefect-server`: "
+                "`PREFECT_API_URL`), not Prefect's temporary server: the fixed cost above has no server start-up.",
+                "",
+            ]
+            if data.get("prefect_api_url")
+            else []
+        ),
         *(comparison(data, before) if before and before.get("factor") == factor else []),
         "## Runs",
         "",
@@ -522,17 +754,34 @@ def render(data: dict, before: dict | None = None) -> str:
         for label, run in size["runs"].items():
             floor = size["floor"] if label in ("cold", "naive") else 0.0
             ratio = f"{run['wall'] / floor:.2f}" if floor else "–"
-            net = f"{(run['wall'] - startup['wall']) / floor:.2f}" if floor and label == "cold" else "–"
+            net = (
+                f"{(run['wall'] - startup['wall']) / floor:.2f}"
+                if floor and label == "cold"
+                else "–"
+            )
             summary = run["summary"]
-            done = f"{summary.get('enriched', '?')} / {summary.get('unchanged', '?')}" if summary else "–"
-            lines.append(f"| {n} | {run['label']} | {run['wall']:.1f} | {floor:.1f} | {ratio} | {net} | {run['cpu']:.1f} "
-                         f"| {run['tree_rss_mb']:.0f} / {run['maxrss_mb']:.0f} | {done} | {run['exit_code']} |")
+            done = (
+                f"{summary.get('enriched', '?')} / {summary.get('unchanged', '?')}"
+                if summary
+                else "–"
+            )
+            lines.append(
+                f"| {n} | {run['label']} | {run['wall']:.1f} | {floor:.1f} | {ratio} | {net} | {run['cpu']:.1f} "
+                f"| {run['tree_rss_mb']:.0f} / {run['maxrss_mb']:.0f} | {done} | {run['exit_code']} |"
+            )
     lines += ["", *nightly_scenario.report_section(data)]
-    lines += ["", "## Requests per API", "",
-              "Accepted requests (the simulator's count) against the batch minimum; 429s the simulator answered "
-              "(our pacing too fast), and the retries the pipeline reports.", "",
-              "| papers | run | " + " | ".join(f"{api} req / min / 429" for api in APIS) + " | pipeline retries |",
-              "|---:|---|" + "---:|" * (len(APIS) + 1)]
+    lines += [
+        "",
+        "## Requests per API",
+        "",
+        "Accepted requests (the simulator's count) against the batch minimum; 429s the simulator answered "
+        "(our pacing too fast), and the retries the pipeline reports.",
+        "",
+        "| papers | run | "
+        + " | ".join(f"{api} req / min / 429" for api in APIS)
+        + " | pipeline retries |",
+        "|---:|---|" + "---:|" * (len(APIS) + 1),
+    ]
     for n, size in data["sizes"].items():
         for label, run in size["runs"].items():
             cells = []
@@ -541,77 +790,137 @@ def render(data: dict, before: dict | None = None) -> str:
                 accepted = counted["requests"] - counted["rejected"]
                 least = size["minimum_requests"][api] if label != "warm" else 0
                 cells.append(f"{accepted} / {least} / {counted['rejected']}")
-            retries = sum(s["retries"] for s in run["pipeline"].values()) if run["pipeline"] else "–"
+            retries = (
+                sum(s["retries"] for s in run["pipeline"].values()) if run["pipeline"] else "–"
+            )
             lines.append(f"| {n} | {label} | " + " | ".join(cells) + f" | {retries} |")
-    lines += ["", "Closest two arrivals per API in the cold runs, as a share of its interval (1.00 = exactly at "
-              "the pace; below 0.90 is answered 429): " + "; ".join(
-                  f"{n}: " + ", ".join(f"{api} {min(size['runs']['cold']['simulator'][api]['gaps']) / (PACE[api] / factor):.2f}"
-                                       for api in APIS if PACE[api] and size['runs']['cold']['simulator'][api]['gaps'])
-                  for n, size in data["sizes"].items() if "cold" in size["runs"])]
-    lines += ["", "Floor per API (s): " + "; ".join(
-        f"{n}: " + ", ".join(f"{api} {sec:.1f}" for api, sec in size["floor_by_api"].items())
-        for n, size in data["sizes"].items()), ""]
+    lines += [
+        "",
+        "Closest two arrivals per API in the cold runs, as a share of its interval (1.00 = exactly at "
+        "the pace; below 0.90 is answered 429): "
+        + "; ".join(
+            f"{n}: "
+            + ", ".join(
+                f"{api} {min(size['runs']['cold']['simulator'][api]['gaps']) / (PACE[api] / factor):.2f}"
+                for api in APIS
+                if PACE[api] and size["runs"]["cold"]["simulator"][api]["gaps"]
+            )
+            for n, size in data["sizes"].items()
+            if "cold" in size["runs"]
+        ),
+    ]
+    lines += [
+        "",
+        "Floor per API (s): "
+        + "; ".join(
+            f"{n}: " + ", ".join(f"{api} {sec:.1f}" for api, sec in size["floor_by_api"].items())
+            for n, size in data["sizes"].items()
+        ),
+        "",
+    ]
     lines += ["## Targets", "", "| target | result |", "|---|---|"]
     for n, size in data["sizes"].items():
         cold = size["runs"].get("cold")
         if cold:
-            lines.append(f"| cold wall ≤ {COLD_TARGET_RATIO} × floor at {n} | {_ok(cold['wall'] <= COLD_TARGET_RATIO * size['floor'])}: "
-                         f"{cold['wall'] / size['floor']:.2f} × ({(cold['wall'] - startup['wall']) / size['floor']:.2f} × without "
-                         f"the fixed cost) |")
-            extra = {api: (cold["simulator"][api]["requests"] - cold["simulator"][api]["rejected"]) - size["minimum_requests"][api]
-                     for api in APIS}
-            lines.append(f"| requests at the batch minimum at {n} (cold) | {_ok(all(v <= 0 for v in extra.values()))}: "
-                         + ", ".join(f"{api} {'+' if v > 0 else ''}{v}" for api, v in extra.items()) + " |")
+            lines.append(
+                f"| cold wall ≤ {COLD_TARGET_RATIO} × floor at {n} | {_ok(cold['wall'] <= COLD_TARGET_RATIO * size['floor'])}: "
+                f"{cold['wall'] / size['floor']:.2f} × ({(cold['wall'] - startup['wall']) / size['floor']:.2f} × without "
+                f"the fixed cost) |"
+            )
+            extra = {
+                api: (cold["simulator"][api]["requests"] - cold["simulator"][api]["rejected"])
+                - size["minimum_requests"][api]
+                for api in APIS
+            }
+            lines.append(
+                f"| requests at the batch minimum at {n} (cold) | {_ok(all(v <= 0 for v in extra.values()))}: "
+                + ", ".join(f"{api} {'+' if v > 0 else ''}{v}" for api, v in extra.items())
+                + " |"
+            )
             rejected = sum(cold["simulator"][api]["rejected"] for api in APIS)
             warm = size["runs"].get("warm", {})
-            rejected += sum(warm.get("simulator", {}).get(api, {}).get("rejected", 0) for api in APIS)
-            lines.append(f"| no 429 caused by our pacing at {n} | {_ok(rejected == 0)}: {rejected} |")
+            rejected += sum(
+                warm.get("simulator", {}).get(api, {}).get("rejected", 0) for api in APIS
+            )
+            lines.append(
+                f"| no 429 caused by our pacing at {n} | {_ok(rejected == 0)}: {rejected} |"
+            )
         warm = size["runs"].get("warm")
         if warm and int(n) >= 20000:
-            lines.append(f"| warm {n}: wall < {WARM_TARGET_WALL:g} s | {_ok(warm['wall'] < WARM_TARGET_WALL)}: {warm['wall']:.1f} s |")
-            lines.append(f"| warm {n}: RSS < {WARM_TARGET_RSS_MB:g} MB (the command's process, ru_maxrss) | "
-                         f"{_ok(warm['maxrss_mb'] < WARM_TARGET_RSS_MB)}: {warm['maxrss_mb']:.0f} MB "
-                         f"({warm['tree_rss_mb']:.0f} MB with Prefect's ephemeral server process) |")
-    early = [(n, label, item) for n, size in data["sizes"].items()
-             for label, items in size.get("early_arrivals", {}).items() for item in items]
+            lines.append(
+                f"| warm {n}: wall < {WARM_TARGET_WALL:g} s | {_ok(warm['wall'] < WARM_TARGET_WALL)}: {warm['wall']:.1f} s |"
+            )
+            lines.append(
+                f"| warm {n}: RSS < {WARM_TARGET_RSS_MB:g} MB (the command's process, ru_maxrss) | "
+                f"{_ok(warm['maxrss_mb'] < WARM_TARGET_RSS_MB)}: {warm['maxrss_mb']:.0f} MB "
+                f"({warm['tree_rss_mb']:.0f} MB with Prefect's ephemeral server process) |"
+            )
+    early = [
+        (n, label, item)
+        for n, size in data["sizes"].items()
+        for label, items in size.get("early_arrivals", {}).items()
+        for item in items
+    ]
     if early:
-        lines += ["", "## Why each 429 happened (`--probe`)", "",
-                  "The command ran under benchmarks/pacing_probe.py, which records when enrich.http's pacer let each "
-                  "request go. *ours: sent early* = the pipeline itself sent two requests less than the interval apart; "
-                  "*transit jitter* = sent on time, but the previous request reached the simulator late.", "",
-                  "*Transit* = from the pacer letting a request go to its arrival at the simulator, split into the command's "
-                  "share (let-go → request written to the socket) + the simulator's (written → read by its server thread); "
-                  "normally 1–3 ms. Stalls: the probe's watchdog saw the command's interpreter unavailable > 40 ms while the "
-                  "previous request was between let-go and socket write.", "",
-                  "| papers | run | API | request | interval ms | arrival gap ms | send gap ms | transit of previous / this ms "
-                  "(command + simulator) | cause | stalls in the command meanwhile |",
-                  "|---:|---|---|---|---:|---:|---:|---|---|---|"]
+        lines += [
+            "",
+            "## Why each 429 happened (`--probe`)",
+            "",
+            "The command ran under benchmarks/pacing_probe.py, which records when enrich.http's pacer let each "
+            "request go. *ours: sent early* = the pipeline itself sent two requests less than the interval apart; "
+            "*transit jitter* = sent on time, but the previous request reached the simulator late.",
+            "",
+            "*Transit* = from the pacer letting a request go to its arrival at the simulator, split into the command's "
+            "share (let-go → request written to the socket) + the simulator's (written → read by its server thread); "
+            "normally 1–3 ms. Stalls: the probe's watchdog saw the command's interpreter unavailable > 40 ms while the "
+            "previous request was between let-go and socket write.",
+            "",
+            "| papers | run | API | request | interval ms | arrival gap ms | send gap ms | transit of previous / this ms "
+            "(command + simulator) | cause | stalls in the command meanwhile |",
+            "|---:|---|---|---|---:|---:|---:|---|---|---|",
+        ]
 
         def split(item: dict, key: str, total: str) -> str:
             parts = item.get(key)
             return f"{item[total]} ({parts[0]} + {parts[1]})" if parts else str(item[total])
 
-        lines += [f"| {n} | {label} | {i['api']} | {i.get('request', '')} | {i['interval_ms']} | {i['arrival_gap_ms']} | "
-                  f"{i['send_gap_ms']} | {split(i, 'previous_split_ms', 'previous_transit_ms')} / "
-                  f"{split(i, 'split_ms', 'transit_ms')} | {i['cause']} | "
-                  + ("; ".join(f"{s['late_ms']} ms: {s['busy']}" for s in i.get("stalls", [])) or "none") + " |"
-                  for n, label, i in early]
-    warned = [(n, label, w) for n, size in data["sizes"].items() for label, run in size["runs"].items()
-              for w in run.get("warnings", [])]
+        lines += [
+            f"| {n} | {label} | {i['api']} | {i.get('request', '')} | {i['interval_ms']} | {i['arrival_gap_ms']} | "
+            f"{i['send_gap_ms']} | {split(i, 'previous_split_ms', 'previous_transit_ms')} / "
+            f"{split(i, 'split_ms', 'transit_ms')} | {i['cause']} | "
+            + ("; ".join(f"{s['late_ms']} ms: {s['busy']}" for s in i.get("stalls", [])) or "none")
+            + " |"
+            for n, label, i in early
+        ]
+    warned = [
+        (n, label, w)
+        for n, size in data["sizes"].items()
+        for label, run in size["runs"].items()
+        for w in run.get("warnings", [])
+    ]
     if warned:
-        lines += ["", "## Warnings the command logged", ""] + [f"- {n} {label}: `{w}`" for n, label, w in warned[:20]]
+        lines += ["", "## Warnings the command logged", ""] + [
+            f"- {n} {label}: `{w}`" for n, label, w in warned[:20]
+        ]
     for n, size in data["sizes"].items():
         naive, cold = size["runs"].get("naive"), size["runs"].get("cold")
         if naive and cold:
-            lines += ["", f"## Naive enricher at {n} papers", "",
-                      f"One request per paper per API, sequential, same pacing (benchmarks/naive.py): "
-                      f"**{naive['wall']:.1f} s** wall against **{cold['wall']:.1f} s** for the pipeline's cold run: "
-                      f"**{naive['wall'] / cold['wall']:.1f}× slower** "
-                      f"({(naive['wall'] - startup['wall']) / max(cold['wall'] - startup['wall'], 1e-9):.1f}× without "
-                      "the pipeline's fixed cost), with "
-                      + ", ".join(f"{api} {naive['simulator'][api]['requests']}" for api in APIS)
-                      + " requests (" + ", ".join(f"{api} {size['runs']['cold']['simulator'][api]['requests']}" for api in APIS)
-                      + " for the pipeline)."]
+            lines += [
+                "",
+                f"## Naive enricher at {n} papers",
+                "",
+                f"One request per paper per API, sequential, same pacing (benchmarks/naive.py): "
+                f"**{naive['wall']:.1f} s** wall against **{cold['wall']:.1f} s** for the pipeline's cold run: "
+                f"**{naive['wall'] / cold['wall']:.1f}× slower** "
+                f"({(naive['wall'] - startup['wall']) / max(cold['wall'] - startup['wall'], 1e-9):.1f}× without "
+                "the pipeline's fixed cost), with "
+                + ", ".join(f"{api} {naive['simulator'][api]['requests']}" for api in APIS)
+                + " requests ("
+                + ", ".join(
+                    f"{api} {size['runs']['cold']['simulator'][api]['requests']}" for api in APIS
+                )
+                + " for the pipeline).",
+            ]
     return "\n".join(lines) + "\n"
 
 

@@ -54,9 +54,18 @@ from doubles.world import Paper, corpus_id  # noqa: E402
 from enrich.match import normalise_title  # noqa: E402
 
 # Real-time paces (seconds between two request arrivals), before compression.
-PACE = {"arxiv": 3.0, "semantic_scholar": 1.0, "openreview": 1.0, "github": 0.0, "huggingface": 0.5, "openalex": 0.1}
+PACE = {
+    "arxiv": 3.0,
+    "semantic_scholar": 1.0,
+    "openreview": 1.0,
+    "github": 0.0,
+    "huggingface": 0.5,
+    "openalex": 0.1,
+}
 LATENCY = (0.100, 0.300)  # real seconds, before compression
-GITHUB_BUDGET = 5000  # points an hour with a token (GraphQL: ~1 point per query of 100 repositories)
+GITHUB_BUDGET = (
+    5000  # points an hour with a token (GraphQL: ~1 point per query of 100 repositories)
+)
 GITHUB_HOUR = 3600.0
 # An arrival may be this fraction of the interval early before it counts as too fast: the
 # client paces request *starts*, and a loopback hop plus thread scheduling adds a few ms.
@@ -121,8 +130,13 @@ class Gate:
 
     def snapshot(self) -> dict:
         with self._lock:
-            return {"requests": dict(self.requests), "rejected": dict(self.rejected), "early_by": list(self.early_by),
-                    "gaps": list(self.gaps), "arrivals": list(self.arrivals)}
+            return {
+                "requests": dict(self.requests),
+                "rejected": dict(self.rejected),
+                "early_by": list(self.early_by),
+                "gaps": list(self.gaps),
+                "arrivals": list(self.arrivals),
+            }
 
     def reset(self) -> None:
         with self._lock:
@@ -154,8 +168,13 @@ class _Simulated:
         body = handler.rfile.read(length) if length else b""
         arrived = time.monotonic()
         parts = urlsplit(handler.path)
-        request = Recorded(handler.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                           _lower_headers(handler), body)
+        request = Recorded(
+            handler.command,
+            parts.path,
+            parse_qs(parts.query, keep_blank_values=True),
+            _lower_headers(handler),
+            body,
+        )
         kind = self.kind(request)
         with self._lock:
             self.requests.append(request)
@@ -264,13 +283,17 @@ class SimSemanticScholar(_Simulated, SemanticScholarDouble):
 
 
 class SimOpenReview(_Simulated, OpenReviewDouble):
-    clock_offset = 0.0  # seconds the simulated clock is ahead of the real one (Simulator.shift_clock)
+    clock_offset = (
+        0.0  # seconds the simulated clock is ahead of the real one (Simulator.shift_clock)
+    )
 
     def __init__(self, world: World, api: int, gate: Gate, factor: float) -> None:
         self.gate, self.factor = gate, factor
         self._held_papers = [p for p in world.papers if p.openreview_id and p.openreview_api == api]
         self._numbers = {id(p): index + 1 for index, p in enumerate(world.papers)}
-        super().__init__(world, api=api, require_login=True, users={OPENREVIEW_USER: OPENREVIEW_PASSWORD})
+        super().__init__(
+            world, api=api, require_login=True, users={OPENREVIEW_USER: OPENREVIEW_PASSWORD}
+        )
 
     def kind(self, request: Recorded) -> str:
         if request.path.rstrip("/") == "/login":
@@ -289,7 +312,9 @@ class SimOpenReview(_Simulated, OpenReviewDouble):
 
 
 class SimGitHub(_Simulated, GitHubDouble):
-    clock_offset = 0.0  # seconds the simulated clock is ahead of the real one (Simulator.shift_clock)
+    clock_offset = (
+        0.0  # seconds the simulated clock is ahead of the real one (Simulator.shift_clock)
+    )
 
     def __init__(self, world: World, gate: Gate, factor: float) -> None:
         self.gate, self.factor = gate, factor
@@ -301,8 +326,13 @@ class SimGitHub(_Simulated, GitHubDouble):
                 self._by_name.setdefault(old.lower(), (repo, True))
         self._window = GITHUB_HOUR / factor
         self._window_started = time.monotonic()
-        super().__init__(world, token=TOKEN, rest_budget=GITHUB_BUDGET, graphql_budget=GITHUB_BUDGET,
-                         reset_epoch=int(time.time() + self._window))
+        super().__init__(
+            world,
+            token=TOKEN,
+            rest_budget=GITHUB_BUDGET,
+            graphql_budget=GITHUB_BUDGET,
+            reset_epoch=int(time.time() + self._window),
+        )
 
     def kind(self, request: Recorded) -> str:
         return "graphql" if request.path == "/graphql" else "rest"
@@ -326,7 +356,14 @@ class SimGitHub(_Simulated, GitHubDouble):
     def too_fast(self, request: Recorded, wait: float) -> Answer:
         # GitHub's secondary limit for concurrent requests: 403 with retry-after (uncompressed seconds).
         fault = Fault.github_secondary(retry_after=60)
-        return Answer(403, fault.body, {**fault.headers, **self._rate_headers("graphql" if request.path == "/graphql" else "core")})
+        return Answer(
+            403,
+            fault.body,
+            {
+                **fault.headers,
+                **self._rate_headers("graphql" if request.path == "/graphql" else "core"),
+            },
+        )
 
 
 class SimHuggingFace(_Simulated, HuggingFaceDouble):
@@ -338,21 +375,29 @@ class SimHuggingFace(_Simulated, HuggingFaceDouble):
         return "paper"
 
     def too_fast(self, request: Recorded, wait: float) -> Answer:
-        return Answer(429, b'{"error":"You have exceeded our rate limit. Please retry later."}',
-                      {"content-type": "application/json"})
+        return Answer(
+            429,
+            b'{"error":"You have exceeded our rate limit. Please retry later."}',
+            {"content-type": "application/json"},
+        )
 
 
 class SimOpenAlex(_Simulated, OpenAlexDouble):
     def __init__(self, world: World, gate: Gate, factor: float) -> None:
         self.gate, self.factor = gate, factor
-        super().__init__(World(papers=[p for p in world.papers if p.openalex_indexed]), api_key=OPENALEX_KEY)
+        super().__init__(
+            World(papers=[p for p in world.papers if p.openalex_indexed]), api_key=OPENALEX_KEY
+        )
 
     def kind(self, request: Recorded) -> str:
         return "works"
 
     def too_fast(self, request: Recorded, wait: float) -> Answer:
-        return Answer(429, b'{"error":"Too Many Requests","message":"Rate limit exceeded."}',
-                      {"content-type": "application/json"})
+        return Answer(
+            429,
+            b'{"error":"Too Many Requests","message":"Rate limit exceeded."}',
+            {"content-type": "application/json"},
+        )
 
 
 class Simulator:
@@ -369,7 +414,9 @@ class Simulator:
             "arxiv": gate("arxiv", offset=1),
             "semantic_scholar": gate("semantic_scholar", offset=2),
             "openreview": gate("openreview", offset=3),  # API 2
-            "openreview_v1": Gate("openreview_v1", PACE["openreview"] / factor, latency, seed=seed + 4),
+            "openreview_v1": Gate(
+                "openreview_v1", PACE["openreview"] / factor, latency, seed=seed + 4
+            ),
             "github": gate("github", serial=True, offset=5),
             "huggingface": gate("huggingface", offset=6),
             "openalex": gate("openalex", offset=7),
@@ -377,11 +424,19 @@ class Simulator:
         started = []
         try:
             self.arxiv = _started(started, SimArxiv(world, self.gates["arxiv"], factor))
-            self.semanticscholar = _started(started, SimSemanticScholar(world, self.gates["semantic_scholar"], factor))
-            self.openreview = _started(started, SimOpenReview(world, 2, self.gates["openreview"], factor))
-            self.openreview_v1 = _started(started, SimOpenReview(world, 1, self.gates["openreview_v1"], factor))
+            self.semanticscholar = _started(
+                started, SimSemanticScholar(world, self.gates["semantic_scholar"], factor)
+            )
+            self.openreview = _started(
+                started, SimOpenReview(world, 2, self.gates["openreview"], factor)
+            )
+            self.openreview_v1 = _started(
+                started, SimOpenReview(world, 1, self.gates["openreview_v1"], factor)
+            )
             self.github = _started(started, SimGitHub(world, self.gates["github"], factor))
-            self.huggingface = _started(started, SimHuggingFace(world, self.gates["huggingface"], factor))
+            self.huggingface = _started(
+                started, SimHuggingFace(world, self.gates["huggingface"], factor)
+            )
             self.openalex = _started(started, SimOpenAlex(world, self.gates["openalex"], factor))
         except BaseException:
             for server in started:
@@ -390,8 +445,15 @@ class Simulator:
 
     @property
     def servers(self):
-        return [self.arxiv, self.semanticscholar, self.openreview, self.openreview_v1, self.github, self.huggingface,
-                self.openalex]
+        return [
+            self.arxiv,
+            self.semanticscholar,
+            self.openreview,
+            self.openreview_v1,
+            self.github,
+            self.huggingface,
+            self.openalex,
+        ]
 
     def env(self) -> dict[str, str]:
         """The environment that points the pipeline at the simulator, with time compressed to match."""
@@ -416,8 +478,17 @@ class Simulator:
         for name, gate in self.gates.items():
             api = "openreview" if name.startswith("openreview") else name
             snap = gate.snapshot()
-            slot = merged.setdefault(api, {"requests": 0, "rejected": 0, "kinds": Counter(), "rejected_kinds": Counter(),
-                                           "early_by": [], "gaps": []})
+            slot = merged.setdefault(
+                api,
+                {
+                    "requests": 0,
+                    "rejected": 0,
+                    "kinds": Counter(),
+                    "rejected_kinds": Counter(),
+                    "early_by": [],
+                    "gaps": [],
+                },
+            )
             slot["requests"] += sum(snap["requests"].values())
             slot["rejected"] += sum(snap["rejected"].values())
             slot["kinds"].update(snap["requests"])
@@ -425,7 +496,10 @@ class Simulator:
             slot["early_by"] += snap["early_by"]
             slot["gaps"] += snap["gaps"]
         for slot in merged.values():
-            slot["kinds"], slot["rejected_kinds"] = dict(slot["kinds"]), dict(slot["rejected_kinds"])
+            slot["kinds"], slot["rejected_kinds"] = (
+                dict(slot["kinds"]),
+                dict(slot["rejected_kinds"]),
+            )
         return merged
 
     def shift_clock(self, seconds: float) -> None:

@@ -10,9 +10,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from enrich.discovery import VENUE_NAMES, VenueFinding, code_candidates, is_peer_reviewed, learn_venue_names, venue_update
+from enrich.discovery import (
+    VENUE_NAMES,
+    VenueFinding,
+    code_candidates,
+    is_peer_reviewed,
+    learn_venue_names,
+    venue_update,
+)
 from enrich.errors import UsageError
-from enrich.ids import acl_id_from_url, arxiv_id_from_url, doi_from_url, openreview_id_from_url, split_arxiv_version
+from enrich.ids import (
+    acl_id_from_url,
+    arxiv_id_from_url,
+    doi_from_url,
+    openreview_id_from_url,
+    split_arxiv_version,
+)
 from enrich.match import normalise_title
 from enrich.merge import placeholder_abbr
 from enrich.records import Entry, PaperRecord
@@ -67,17 +80,26 @@ def classify(text: str) -> Wanted:
         given_link = "https://doi.org/" + re.sub(r"^doi:\s*", "", given, flags=re.IGNORECASE)
     else:
         given_link = given
-    for kind, parse in ((ARXIV, arxiv_id_from_url), (OPENREVIEW, openreview_id_from_url), (DOI, doi_from_url), (ACL, acl_id_from_url)):
+    for kind, parse in (
+        (ARXIV, arxiv_id_from_url),
+        (OPENREVIEW, openreview_id_from_url),
+        (DOI, doi_from_url),
+        (ACL, acl_id_from_url),
+    ):
         key = parse(given_link)
         if key:
             return Wanted(given, kind, key)
-    if re.match(r"^[a-z][a-z0-9+.\-]*://", given, re.IGNORECASE) or re.match(r"^[\w\-]+(\.[\w\-]+)+/", given):
+    if re.match(r"^[a-z][a-z0-9+.\-]*://", given, re.IGNORECASE) or re.match(
+        r"^[\w\-]+(\.[\w\-]+)+/", given
+    ):
         raise AddError(
             f"{given}: not a link this command can read (give an arXiv id or link, an OpenReview, DOI or "
             "huggingface.co/papers/ link, or the paper's title in quotes)"
         )
     if len(normalise_title(given).split()) < 2:
-        raise AddError(f"{given!r}: too short for a title search (give the whole title in quotes, or a link)")
+        raise AddError(
+            f"{given!r}: too short for a title search (give the whole title in quotes, or a link)"
+        )
     return Wanted(given, TITLE, " ".join(given.split()))
 
 
@@ -97,10 +119,17 @@ def _paper_ids(info: paper_pb2.PaperInfo) -> list[str]:
     """Every id a catalog entry holds, as 'kind:id' strings (plus its normalised title)."""
     enrichment = info.enrichment
     found = []
-    arxiv_id = arxiv_id_from_url(info.paper.url) or (split_arxiv_version(enrichment.arxiv_id) or ("",))[0]
+    arxiv_id = (
+        arxiv_id_from_url(info.paper.url) or (split_arxiv_version(enrichment.arxiv_id) or ("",))[0]
+    )
     note_id = openreview_id_from_url(info.paper.url) or enrichment.openreview_id
     doi = doi_from_url(info.paper.url) or enrichment.doi.lower()
-    for kind, value in ((ARXIV, arxiv_id), (OPENREVIEW, note_id), (DOI, doi), ("s2", enrichment.semantic_scholar_id)):
+    for kind, value in (
+        (ARXIV, arxiv_id),
+        (OPENREVIEW, note_id),
+        (DOI, doi),
+        ("s2", enrichment.semantic_scholar_id),
+    ):
         if value:
             found.append(f"{kind}:{value}")
     title = normalise_title(info.paper.title)
@@ -112,7 +141,12 @@ def _paper_ids(info: paper_pb2.PaperInfo) -> list[str]:
 def record_ids(record: PaperRecord, wanted: Wanted | None = None) -> list[str]:
     """The ids a paper found for an input goes by, in the same 'kind:id' form."""
     found = [f"{wanted.kind}:{wanted.key}"] if wanted is not None and wanted.kind != TITLE else []
-    ids = ((ARXIV, record.arxiv_id), (OPENREVIEW, record.openreview_id), (DOI, record.doi.lower()), ("s2", record.semantic_scholar_id))
+    ids = (
+        (ARXIV, record.arxiv_id),
+        (OPENREVIEW, record.openreview_id),
+        (DOI, record.doi.lower()),
+        ("s2", record.semantic_scholar_id),
+    )
     for kind, value in ids:
         if value:
             found.append(f"{kind}:{value}")
@@ -128,10 +162,18 @@ class Known:
     root: Path
     ids: dict[str, str] = field(default_factory=dict)  # 'kind:id' -> the file holding it
     year_folders: bool = False
-    venues: dict[str, str] = field(default_factory=dict)  # a source's venue string -> the catalog's short name
-    short_venues: list[str] = field(default_factory=list)  # the catalog's own `pub.where` names, most used first
-    acronyms: dict[str, str] = field(default_factory=dict)  # well-known venue -> the catalog's spelling of it
-    taken: set[str] = field(default_factory=set)  # file names in use (case-folded), anywhere in the catalog
+    venues: dict[str, str] = field(
+        default_factory=dict
+    )  # a source's venue string -> the catalog's short name
+    short_venues: list[str] = field(
+        default_factory=list
+    )  # the catalog's own `pub.where` names, most used first
+    acronyms: dict[str, str] = field(
+        default_factory=dict
+    )  # well-known venue -> the catalog's spelling of it
+    taken: set[str] = field(
+        default_factory=set
+    )  # file names in use (case-folded), anywhere in the catalog
 
     def duplicate(self, ids: list[str]) -> str | None:
         """The file already holding one of these ids, or None."""
@@ -169,7 +211,9 @@ def survey(root: Path, entries: list[Entry], files: list[Path] | None = None) ->
     known.short_venues = [name for name, _ in where_counts.most_common()]
     known.acronyms = learn_venue_names(where_counts.elements())
     known.venues = {venue: counts.most_common(1)[0][0] for venue, counts in learned.items()}
-    known.taken = {path.name.casefold() for path in (files or [])} | {Path(e.path).name.casefold() for e in entries}
+    known.taken = {path.name.casefold() for path in (files or [])} | {
+        Path(e.path).name.casefold() for e in entries
+    }
     return known
 
 
@@ -190,7 +234,9 @@ def short_venue(venue: str, known: Known) -> str:
     for name in sorted(known.short_venues, key=len, reverse=True):
         if name in VENUE_NAMES or name in known.acronyms.values():
             continue
-        if name.casefold() != DEFAULT_VENUE.casefold() and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE):
+        if name.casefold() != DEFAULT_VENUE.casefold() and re.search(
+            rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE
+        ):
             return name
     return DEFAULT_VENUE
 
@@ -265,7 +311,11 @@ def best_link(record: PaperRecord, wanted: Wanted) -> str:
     """The canonical link: the input's own, else (a title search) arXiv, OpenReview, DOI, Semantic Scholar."""
     if wanted.kind != TITLE:
         return wanted.link
-    for kind, key in ((ARXIV, record.arxiv_id), (OPENREVIEW, record.openreview_id), (DOI, record.doi.lower())):
+    for kind, key in (
+        (ARXIV, record.arxiv_id),
+        (OPENREVIEW, record.openreview_id),
+        (DOI, record.doi.lower()),
+    ):
         if key:
             return canonical_link(kind, key)
     if record.semantic_scholar_id:

@@ -19,9 +19,21 @@ from enrich.settings import Settings
 from enrich.sources import Query, SourceResult
 
 log = logging.getLogger(__name__)
-ADDED, WOULD_ADD, DUPLICATE, NO_MATCH, FAILED = "added", "would add", "already in the catalog", "no confident match", "failed"
+ADDED, WOULD_ADD, DUPLICATE, NO_MATCH, FAILED = (
+    "added",
+    "would add",
+    "already in the catalog",
+    "no confident match",
+    "failed",
+)
 # The source whose record a new entry is built from, per kind of input.
-PRIMARY = {ARXIV: "arxiv", OPENREVIEW: "openreview", DOI: "semantic_scholar", ACL: "semantic_scholar", TITLE: "semantic_scholar"}
+PRIMARY = {
+    ARXIV: "arxiv",
+    OPENREVIEW: "openreview",
+    DOI: "semantic_scholar",
+    ACL: "semantic_scholar",
+    TITLE: "semantic_scholar",
+}
 
 
 @dataclass
@@ -47,7 +59,9 @@ class Outcome:
 @dataclass
 class AddReport:
     outcomes: list[Outcome] = field(default_factory=list)
-    enrichment: Report | None = None  # the enrichment of the new entries (None: nothing added, or --dry-run)
+    enrichment: Report | None = (
+        None  # the enrichment of the new entries (None: nothing added, or --dry-run)
+    )
 
     @property
     def exit_code(self) -> int:
@@ -72,7 +86,9 @@ def stub(wanted: Wanted) -> paper_pb2.PaperInfo:
 Lookups = dict[str, dict[str, Query]]  # source -> input's stub path -> what it looked up
 
 
-def ask(inputs: list[Wanted], settings: Settings, options: run.RunOptions) -> tuple[list[Entry], Lookups, dict[str, SourceResult]]:
+def ask(
+    inputs: list[Wanted], settings: Settings, options: run.RunOptions
+) -> tuple[list[Entry], Lookups, dict[str, SourceResult]]:
     """Every source that knows something about the inputs, asked once, in batches, cache first."""
     entries = [Entry(f"input:{index}", stub(wanted)) for index, wanted in enumerate(inputs)]
     needed = {PRIMARY[wanted.kind] for wanted in inputs} | {"semantic_scholar"}  # S2: the venue
@@ -81,12 +97,19 @@ def ask(inputs: list[Wanted], settings: Settings, options: run.RunOptions) -> tu
     for source in options.sources:
         if source in needed:
             results[source], lookups[source] = run.fetch_for(
-                entries, source, settings, options.cache_dir, offline=options.offline, refresh=options.refresh
+                entries,
+                source,
+                settings,
+                options.cache_dir,
+                offline=options.offline,
+                refresh=options.refresh,
             )
     return entries, lookups, results
 
 
-def _answer(entry: Entry, source: str, lookups: Lookups, results: dict[str, SourceResult]) -> tuple[PaperRecord | None, str]:
+def _answer(
+    entry: Entry, source: str, lookups: Lookups, results: dict[str, SourceResult]
+) -> tuple[PaperRecord | None, str]:
     """(record, why not) of one source for one input."""
     query = lookups.get(source, {}).get(entry.path)
     if query is None or source not in results:
@@ -117,16 +140,31 @@ def build(
     if primary is None:
         status = NO_MATCH if why.startswith(NO_MATCH) else FAILED
         return Outcome(wanted.text, status, message=f"{why}; nothing written")
-    s2, _ = _answer(entry, "semantic_scholar", queries, results) if PRIMARY[wanted.kind] != "semantic_scholar" else (primary, "")
-    ids = add.record_ids(primary, wanted) + (add.record_ids(s2) if s2 is not None and s2 is not primary else [])
+    s2, _ = (
+        _answer(entry, "semantic_scholar", queries, results)
+        if PRIMARY[wanted.kind] != "semantic_scholar"
+        else (primary, "")
+    )
+    ids = add.record_ids(primary, wanted) + (
+        add.record_ids(s2) if s2 is not None and s2 is not primary else []
+    )
     existing = known.duplicate(ids)
     if existing:
         return Outcome(wanted.text, DUPLICATE, existing, f"{DUPLICATE}: {existing}")
     venue = add.short_venue((s2.venue if s2 else "") or primary.venue, known)
-    year = primary.year or (s2.year if s2 else None) or add.year_from_venue((s2.venue if s2 else "") or primary.venue)
+    year = (
+        primary.year
+        or (s2.year if s2 else None)
+        or add.year_from_venue((s2.venue if s2 else "") or primary.venue)
+    )
     code = add.code_url(primary) or (add.code_url(s2) if s2 is not None else "")
-    info = add.new_entry(replace(primary, year=year), add.best_link(primary, wanted), venue, keywords, code)
-    link_key = next((key for key in ids if not key.startswith(f"{TITLE}:")), f"{TITLE}:{normalise_title(primary.title)}")
+    info = add.new_entry(
+        replace(primary, year=year), add.best_link(primary, wanted), venue, keywords, code
+    )
+    link_key = next(
+        (key for key in ids if not key.startswith(f"{TITLE}:")),
+        f"{TITLE}:{normalise_title(primary.title)}",
+    )
     name = add.file_name(info.paper.abbr, link_key, known.taken)
     return add.target_path(known, year, name), info, ids
 
@@ -149,7 +187,9 @@ def add_papers(
         try:
             wanted = add.classify(text)
         except AddError as error:
-            outcomes[index] = Outcome(text, FAILED, message=str(error).removeprefix(f"{text.strip()}: "))
+            outcomes[index] = Outcome(
+                text, FAILED, message=str(error).removeprefix(f"{text.strip()}: ")
+            )
             continue
         key = f"{wanted.kind}:{normalise_title(wanted.key) if wanted.kind == TITLE else wanted.key}"
         existing = known.duplicate([key])
@@ -157,7 +197,9 @@ def add_papers(
             outcomes[index] = Outcome(text, DUPLICATE, existing, f"{DUPLICATE}: {existing}")
         else:
             pending.append((index, wanted))
-    entries, queries, results = ask([wanted for _, wanted in pending], settings, options) if pending else ([], {}, {})
+    entries, queries, results = (
+        ask([wanted for _, wanted in pending], settings, options) if pending else ([], {}, {})
+    )
     new_entries: list[Entry] = []
     for (index, wanted), entry in zip(pending, entries):
         built = build(wanted, entry, queries, results, known, keywords)
@@ -181,5 +223,7 @@ def add_papers(
     report.outcomes = [outcomes[index] for index in sorted(outcomes)]
     if new_entries:
         # The answers that built them are cached: enriching them asks only what is new (GitHub).
-        report.enrichment = run.run(replace(options, history=None), settings, launch, entries=new_entries)
+        report.enrichment = run.run(
+            replace(options, history=None), settings, launch, entries=new_entries
+        )
     return report

@@ -80,7 +80,12 @@ class Cache:
                 time.sleep(0.05 * (attempt + 1))
             except sqlite3.DatabaseError as error:
                 aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-                log.warning("cache %s is unreadable (%s): moved aside to %s, starting empty", self.path, error, aside)
+                log.warning(
+                    "cache %s is unreadable (%s): moved aside to %s, starting empty",
+                    self.path,
+                    error,
+                    aside,
+                )
                 self.path.replace(aside)
         return self._connect()
 
@@ -89,7 +94,9 @@ class Cache:
         try:
             db.execute("PRAGMA busy_timeout = 60000")
             if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                db.execute("PRAGMA journal_mode = WAL")  # persistent: only the first opener switches
+                db.execute(
+                    "PRAGMA journal_mode = WAL"
+                )  # persistent: only the first opener switches
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute(_SCHEMA)
             db.execute("SELECT count(*) FROM answers").fetchone()
@@ -102,7 +109,12 @@ class Cache:
         with self._lock:
             self._db.close()
 
-    def get_many(self, source: str, keys: Iterable[str], decode: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Answer]:
+    def get_many(
+        self,
+        source: str,
+        keys: Iterable[str],
+        decode: Callable[[dict[str, Any]], object] | None = None,
+    ) -> dict[str, Answer]:
         """Cached answers for `keys` (fresh or not); unreadable entries are left out (a miss).
         With `decode`, a found answer's payload is the record it decodes to (and a payload
         that no longer decodes is a miss): only records stay in memory, not JSON trees."""
@@ -124,7 +136,14 @@ class Cache:
 
     def put_many(self, answers: Iterable[Answer]) -> None:
         rows = [
-            (a.source, a.key, a.status, None if a.payload is None else json.dumps(a.payload, ensure_ascii=False), a.etag, a.fetched_at)
+            (
+                a.source,
+                a.key,
+                a.status,
+                None if a.payload is None else json.dumps(a.payload, ensure_ascii=False),
+                a.etag,
+                a.fetched_at,
+            )
             for a in answers
         ]
         if not rows:
@@ -132,7 +151,9 @@ class Cache:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)", rows)
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)", rows
+                )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -142,11 +163,18 @@ class Cache:
         """Mark answers as checked at `when` without changing them (e.g. HTTP 304)."""
         rows = [(when, source, key) for key in keys]
         with self._lock:
-            self._db.executemany("UPDATE answers SET fetched_at = ? WHERE source = ? AND key = ?", rows)
+            self._db.executemany(
+                "UPDATE answers SET fetched_at = ? WHERE source = ? AND key = ?", rows
+            )
 
 
 def _decode(
-    source: str, key: str, status: str, payload: str | None, etag: str | None, fetched_at: float,
+    source: str,
+    key: str,
+    status: str,
+    payload: str | None,
+    etag: str | None,
+    fetched_at: float,
     decode: Callable[[dict[str, Any]], object] | None = None,
 ) -> Answer | None:
     try:

@@ -34,7 +34,9 @@ class Catalog:
     """What a walk of the catalog folder found."""
 
     entries: list[Entry] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why): non-paper or empty files
+    skipped: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (path, why): non-paper or empty files
     errors: list[CatalogError] = field(default_factory=list)
     removed_temporaries: list[str] = field(default_factory=list)
 
@@ -84,8 +86,13 @@ def find_files(root: Path) -> list[Path]:
             continue
         if regular:
             by_file.setdefault(real, []).append(path)
-    chosen = (paths[0] if len(paths) == 1 else min(paths, key=lambda p: (p.is_symlink(), str(p))) for paths in by_file.values())
-    return sorted(chosen, key=lambda p: p.parts)  # Path order, without Path.__lt__'s cost at 20,000 files
+    chosen = (
+        paths[0] if len(paths) == 1 else min(paths, key=lambda p: (p.is_symlink(), str(p)))
+        for paths in by_file.values()
+    )
+    return sorted(
+        chosen, key=lambda p: p.parts
+    )  # Path order, without Path.__lt__'s cost at 20,000 files
 
 
 def remove_temporaries(root: Path, shard: tuple[int, int] | None = None) -> list[str]:
@@ -102,7 +109,11 @@ def remove_temporaries(root: Path, shard: tuple[int, int] | None = None) -> list
 def parse_entry(path: str, raw: bytes) -> Entry | None:
     """A PaperInfo from file bytes; None for upstream's non-paper files; CatalogError otherwise."""
     if len(raw) > MAX_FILE_BYTES:
-        raise CatalogError(path, f"file is {len(raw)} bytes, larger than any catalog entry ({MAX_FILE_BYTES})", hint="check it is a catalog entry")
+        raise CatalogError(
+            path,
+            f"file is {len(raw)} bytes, larger than any catalog entry ({MAX_FILE_BYTES})",
+            hint="check it is a catalog entry",
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -110,7 +121,11 @@ def parse_entry(path: str, raw: bytes) -> Entry | None:
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         raise CatalogError(path, "not UTF-8 text", line, column, "save the file as UTF-8") from None
     if "\x00" in text:
-        raise CatalogError(path, "binary file, not protobuf text", hint="remove it or replace it with a PaperInfo entry")
+        raise CatalogError(
+            path,
+            "binary file, not protobuf text",
+            hint="remove it or replace it with a PaperInfo entry",
+        )
     info = paper_pb2.PaperInfo()
     try:
         text_format.Parse(text, info)
@@ -134,7 +149,9 @@ def parse_entry(path: str, raw: bytes) -> Entry | None:
     return Entry(path, info)
 
 
-def read_catalog(root: Path, shard: tuple[int, int] | None = None, cache_dir: Path | None = None) -> Catalog:
+def read_catalog(
+    root: Path, shard: tuple[int, int] | None = None, cache_dir: Path | None = None
+) -> Catalog:
     """Every entry of the catalog (or of one shard of it), non-paper files and unreadable ones.
     With `cache_dir`, a file whose bytes were parsed by an earlier run is taken from the parse
     cache (enrich/parsecache.py) instead of being parsed again; the result is the same."""
@@ -154,13 +171,17 @@ def read_catalog(root: Path, shard: tuple[int, int] | None = None, cache_dir: Pa
     return catalog
 
 
-def _read_slice(paths: list[Path], catalog: Catalog, store: ParseCache | None, seen: set[bytes]) -> None:
+def _read_slice(
+    paths: list[Path], catalog: Catalog, store: ParseCache | None, seen: set[bytes]
+) -> None:
     contents: list[tuple[Path, bytes, bytes]] = []
     for path in paths:
         try:
             raw = path.read_bytes()
         except OSError as error:
-            catalog.errors.append(CatalogError(str(path), f"cannot read: {error.strerror}", hint="check permissions"))
+            catalog.errors.append(
+                CatalogError(str(path), f"cannot read: {error.strerror}", hint="check permissions")
+            )
             continue
         contents.append((path, raw, parsecache.digest(raw) if store is not None else b""))
     stored = store.get_many(key for _, _, key in contents) if store is not None else {}
@@ -170,12 +191,17 @@ def _read_slice(paths: list[Path], catalog: Catalog, store: ParseCache | None, s
         if isinstance(entry, _Miss):
             try:
                 entry = parse_entry(str(path), raw)
-            except CatalogError as error:  # never stored: a bad file is parsed (and reported) every run
+            except (
+                CatalogError
+            ) as error:  # never stored: a bad file is parsed (and reported) every run
                 catalog.errors.append(error)
                 continue
             if store is not None:
-                parsed.append((key, parsecache.NOT_A_PAPER, b"") if entry is None
-                              else (key, parsecache.PAPER, entry.info.SerializeToString()))
+                parsed.append(
+                    (key, parsecache.NOT_A_PAPER, b"")
+                    if entry is None
+                    else (key, parsecache.PAPER, entry.info.SerializeToString())
+                )
         seen.add(key)
         if entry is None:
             catalog.skipped.append((str(path), "not a paper"))
@@ -215,7 +241,9 @@ def remember_written(cache_dir: Path, written: list[tuple[bytes, bytes]]) -> Non
     if not written:
         return
     with ParseCache(cache_dir) as store:
-        store.put_many((parsecache.digest(content), parsecache.PAPER, message) for content, message in written)
+        store.put_many(
+            (parsecache.digest(content), parsecache.PAPER, message) for content, message in written
+        )
 
 
 def render(info: paper_pb2.PaperInfo) -> bytes:
@@ -247,7 +275,9 @@ def write_entries(items: list[tuple[str, bytes]], workers: int = 8) -> dict[str,
                 os.replace(temporary, target)
             except OSError as failure:
                 Path(temporary).unlink(missing_ok=True)
-                errors[path] = CatalogError(path, f"cannot write: {failure.strerror}", hint="check permissions")
+                errors[path] = CatalogError(
+                    path, f"cannot write: {failure.strerror}", hint="check permissions"
+                )
                 continue
             folders.add(target.parent)
         for folder in folders:
@@ -264,16 +294,33 @@ def _prepare(item: tuple[str, bytes]) -> tuple[str, Path, str | None, CatalogErr
     path, content = item
     target = Path(path)
     try:
-        if target.is_symlink():  # a link inside the catalog: update the file it names, keep the link
+        if (
+            target.is_symlink()
+        ):  # a link inside the catalog: update the file it names, keep the link
             target = target.resolve(strict=True)
-        if not os.access(target, os.W_OK) or target.stat().st_mode & 0o222 == 0:  # root ignores permissions
-            raise CatalogError(path, "file is read-only: not updated", hint="make it writable to let the run update it")
+        if (
+            not os.access(target, os.W_OK) or target.stat().st_mode & 0o222 == 0
+        ):  # root ignores permissions
+            raise CatalogError(
+                path,
+                "file is read-only: not updated",
+                hint="make it writable to let the run update it",
+            )
         mode = target.stat().st_mode & 0o7777
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
     except CatalogError as error:
         return path, target, None, error
     except (OSError, RuntimeError) as error:
-        return path, target, None, CatalogError(path, f"cannot write: {getattr(error, 'strerror', None) or error}", hint="check permissions")
+        return (
+            path,
+            target,
+            None,
+            CatalogError(
+                path,
+                f"cannot write: {getattr(error, 'strerror', None) or error}",
+                hint="check permissions",
+            ),
+        )
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
@@ -282,7 +329,14 @@ def _prepare(item: tuple[str, bytes]) -> tuple[str, Path, str | None, CatalogErr
         os.chmod(temporary, mode)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
-        return path, target, None, CatalogError(path, f"cannot write: {error.strerror}", hint="check free space and permissions")
+        return (
+            path,
+            target,
+            None,
+            CatalogError(
+                path, f"cannot write: {error.strerror}", hint="check free space and permissions"
+            ),
+        )
     return path, target, temporary, None
 
 
@@ -294,7 +348,9 @@ def create_entry(path: str, content: bytes) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARK}", dir=target.parent)
     except OSError as error:
-        raise CatalogError(path, f"cannot write: {error.strerror}", hint="check permissions") from None
+        raise CatalogError(
+            path, f"cannot write: {error.strerror}", hint="check permissions"
+        ) from None
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
@@ -303,9 +359,15 @@ def create_entry(path: str, content: bytes) -> None:
         os.chmod(temporary, 0o644)
         os.link(temporary, target)
     except FileExistsError:
-        raise CatalogError(path, "a file with this name already exists: not overwritten", hint="run the command again") from None
+        raise CatalogError(
+            path,
+            "a file with this name already exists: not overwritten",
+            hint="run the command again",
+        ) from None
     except OSError as error:
-        raise CatalogError(path, f"cannot write: {error.strerror}", hint="check free space and permissions") from None
+        raise CatalogError(
+            path, f"cannot write: {error.strerror}", hint="check free space and permissions"
+        ) from None
     finally:
         Path(temporary).unlink(missing_ok=True)
     folder = os.open(target.parent, os.O_RDONLY)

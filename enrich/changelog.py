@@ -34,7 +34,9 @@ class Recorded:
     section: str = ""
 
 
-def record_run(catalog: Path, folder: Path, entries: list[Entry], report: Report, now: float) -> Recorded:
+def record_run(
+    catalog: Path, folder: Path, entries: list[Entry], report: Report, now: float
+) -> Recorded:
     """Append the counts every entry holds after the run to the history, and prepend the
     run's section to CHANGES.md when it changed something. `entries` are as read before the
     run; the files the run rewrote (report.enriched) are read again for their new content."""
@@ -55,7 +57,9 @@ def record_run(catalog: Path, folder: Path, entries: list[Entry], report: Report
             info = paper_pb2.PaperInfo()
             text_format.Parse(Path(path).read_text(encoding="utf-8"), info)
             after[relative[path]] = info
-    recorded = Recorded(append_counts(folder, day, {key: counts_of(info) for key, info in after.items()}))
+    recorded = Recorded(
+        append_counts(folder, day, {key: counts_of(info) for key, info in after.items()})
+    )
     changed = [relative[path] for path in report.enriched if path in relative]
     notes = {relative[path]: remark for path, remark in report.notes if path in relative}
     suggested: dict[str, list[str]] = {}
@@ -63,8 +67,15 @@ def record_run(catalog: Path, folder: Path, entries: list[Entry], report: Report
         if path in relative:
             suggested.setdefault(relative[path], []).append(text)
     link = os.path.relpath(catalog.absolute(), folder.absolute()).replace(os.sep, "/")
-    recorded.section = section(time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(now)), before, after, changed, notes, link,
-                               suggested)
+    recorded.section = section(
+        time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(now)),
+        before,
+        after,
+        changed,
+        notes,
+        link,
+        suggested,
+    )
     if recorded.section:
         recorded.written.append(prepend(folder, recorded.section))
     return recorded
@@ -87,7 +98,9 @@ def _people(info: paper_pb2.PaperInfo) -> tuple[str, ...]:
 def _listed(label: str, items: list[str]) -> list[str]:
     if not items:
         return []
-    shown = ", ".join(items[:LISTED]) + (f", … and {len(items) - LISTED} more" if len(items) > LISTED else "")
+    shown = ", ".join(items[:LISTED]) + (
+        f", … and {len(items) - LISTED} more" if len(items) > LISTED else ""
+    )
     return [f"- **{label}** ({len(items)}): {shown}"]
 
 
@@ -114,10 +127,28 @@ def section(
         if not _people(old) and _people(now):
             authors.append(name)
         old_counts, new_counts = counts_of(old), counts_of(now)
-        if old_counts.citations is not None and new_counts.citations is not None and new_counts.citations > old_counts.citations:
-            citation_gains.append((new_counts.citations - old_counts.citations, key, name, old_counts.citations, new_counts.citations))
-        if old_counts.stars is not None and new_counts.stars is not None and new_counts.stars > old_counts.stars:
-            star_gains.append((new_counts.stars - old_counts.stars, key, name, old_counts.stars, new_counts.stars))
+        if (
+            old_counts.citations is not None
+            and new_counts.citations is not None
+            and new_counts.citations > old_counts.citations
+        ):
+            citation_gains.append(
+                (
+                    new_counts.citations - old_counts.citations,
+                    key,
+                    name,
+                    old_counts.citations,
+                    new_counts.citations,
+                )
+            )
+        if (
+            old_counts.stars is not None
+            and new_counts.stars is not None
+            and new_counts.stars > old_counts.stars
+        ):
+            star_gains.append(
+                (new_counts.stars - old_counts.stars, key, name, old_counts.stars, new_counts.stars)
+            )
         old_repo, new_repo = old.enrichment.repo, now.enrichment.repo
         if old_repo.url and new_repo.url and old_repo.url != new_repo.url:
             renamed.append(f"{name} {old_repo.url} → {new_repo.url}")
@@ -129,10 +160,18 @@ def section(
     lines = [f"## {heading}", "", f"{len(changed)} entries changed.", ""]
     lines += _listed("newly enriched", new)
     lines += _listed("authors filled", authors)
-    for label, gains in (("biggest citation gains", citation_gains), ("biggest star gains", star_gains)):
+    for label, gains in (
+        ("biggest citation gains", citation_gains),
+        ("biggest star gains", star_gains),
+    ):
         top = sorted(gains, key=lambda gain: (-gain[0], gain[1]))[:GAINS]
         if top:
-            lines.append(f"- **{label}**: " + ", ".join(f"{name} +{gain} ({old} → {new_count})" for gain, _, name, old, new_count in top))
+            lines.append(
+                f"- **{label}**: "
+                + ", ".join(
+                    f"{name} +{gain} ({old} → {new_count})" for gain, _, name, old, new_count in top
+                )
+            )
     lines += _listed("repositories renamed", renamed)
     lines += _listed("repositories dead", dead)
     lines += _listed("without a confident match", unmatched)

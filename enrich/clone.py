@@ -23,7 +23,14 @@ class CloneUnusable(PublishError):
 def clone_folder(cache_dir: Path, repository: str, branch: str, shard: str = "") -> Path:
     """Where the working clone of (repository, branch) lives; a shard gets its own clone so
     shard runs on one host never share a working tree."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", redact(repository).rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")) or "catalog"
+    name = (
+        re.sub(
+            r"[^A-Za-z0-9._-]+",
+            "-",
+            redact(repository).rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"),
+        )
+        or "catalog"
+    )
     digest = hashlib.sha1(f"{repository}\0{branch}".encode()).hexdigest()[:10]
     suffix = "-shard-" + shard.replace("/", "-of-") if shard else ""
     return cache_dir / CLONES / f"{name}-{digest}{suffix}"
@@ -50,10 +57,14 @@ def working_clone(
         git = Git(folder, env, token)
         start_again = f"delete {folder} to start from a fresh clone (the cache keeps every answer)"
         if git.run("remote", "get-url", "origin", check=False).stdout.strip() != repository:
-            raise CloneUnusable(f"the working clone {folder} is not a clone of {shown}: {start_again}")
+            raise CloneUnusable(
+                f"the working clone {folder} is not a clone of {shown}: {start_again}"
+            )
         current = git.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
         if current != branch:
-            raise CloneUnusable(f"the working clone {folder} is on {current or 'a detached HEAD'}, not {branch}: {start_again}")
+            raise CloneUnusable(
+                f"the working clone {folder} is on {current or 'a detached HEAD'}, not {branch}: {start_again}"
+            )
         dirty = dirty_paths(git, [folder])
         if dirty:
             raise CloneUnusable(
@@ -71,7 +82,19 @@ def working_clone(
 
 
 def _clone(parent: Git, repository: str, branch: str, folder: Path, shown: str) -> None:
-    done = parent.run("clone", "--quiet", "--branch", branch, "--", repository, str(folder), remote_url=repository, check=False)
+    done = parent.run(
+        "clone",
+        "--quiet",
+        "--branch",
+        branch,
+        "--",
+        repository,
+        str(folder),
+        remote_url=repository,
+        check=False,
+    )
     if done.returncode != 0:
         reason = parent.clean(done.stderr.strip()).replace(repository, redact(repository))
-        raise CloneUnusable(f"cannot clone {shown}: {reason} (check the repository address, the branch and GITHUB_TOKEN)")
+        raise CloneUnusable(
+            f"cannot clone {shown}: {reason} (check the repository address, the branch and GITHUB_TOKEN)"
+        )

@@ -57,14 +57,20 @@ def repository_host(sources: Mapping[str, Source]) -> str | None:
     return next((name for name, source in sources.items() if "repo" in source.offers), None)
 
 
-def records_for(path: str, lookups: Lookups, results: Mapping[str, SourceResult], title: str) -> dict[str, Any]:
+def records_for(
+    path: str, lookups: Lookups, results: Mapping[str, SourceResult], title: str
+) -> dict[str, Any]:
     """Each source's record for the entry (in source order), when it answered and its title is the entry's."""
     found = {}
     for name, result in results.items():
         query = lookups.get(name, {}).get(path)
         record = result.records.get(query.key) if query is not None else None
         record_title = getattr(record, "title", None)
-        if record is not None and isinstance(record_title, str) and titles_compatible(title, record_title):
+        if (
+            record is not None
+            and isinstance(record_title, str)
+            and titles_compatible(title, record_title)
+        ):
             found[name] = record
     return found
 
@@ -86,15 +92,20 @@ def discover(
     candidates: dict[str, list[str]] = {}
     for entry in entries:
         records = records_for(entry.path, lookups, results, entry.info.paper.title)
-        findings = [VenueFinding(name, record.venue, getattr(record, "year", None))
-                    for name, record in records.items() if isinstance(getattr(record, "venue", None), str) and record.venue]
+        findings = [
+            VenueFinding(name, record.venue, getattr(record, "year", None))
+            for name, record in records.items()
+            if isinstance(getattr(record, "venue", None), str) and record.venue
+        ]
         where = entry.info.pub.where if entry.info.pub.HasField("where") else ""
         update = venue_update(where, findings, names)
         text = next((f.venue for f in findings if update and f.source in update.sources), "")
         venues[entry.path] = (update, text)
         if not entry.info.code.url.strip():
             found = code_candidates(
-                huggingface_repo=next((r.github_repo for r in records.values() if getattr(r, "github_repo", "")), ""),
+                huggingface_repo=next(
+                    (r.github_repo for r in records.values() if getattr(r, "github_repo", "")), ""
+                ),
                 arxiv_comment=_text(records, "comment"),
                 arxiv_abstract=_text(records, "abstract"),
                 openreview_code=_text(records, "code"),
@@ -115,23 +126,35 @@ def discover(
                 elif candidate in host.not_found:
                     confirmed[candidate] = None
         choice = choose_code(found, confirmed) if found else None
-        repo = host.records.get(found[0]) if choice is not None and choice.repo and host is not None else None
+        repo = (
+            host.records.get(found[0])
+            if choice is not None and choice.repo and host is not None
+            else None
+        )
         discoveries.by_path[entry.path] = Discovered(update, text, choice, repo)
     return discoveries
 
 
-def amend(findings: list[Finding], discovered: Discovered | None, sources: Mapping[str, Source]) -> list[Finding]:
+def amend(
+    findings: list[Finding], discovered: Discovered | None, sources: Mapping[str, Source]
+) -> list[Finding]:
     """The merge's findings with a chosen repository as the host's answer for an entry that had
     no code link, so it is written like any repository (enrichment.repo, stars and all)."""
     host = repository_host(sources)
     if discovered is None or discovered.repo is None or host is None:
         return findings
     offers = sources[host].offers
-    return [Finding(host, FOUND, discovered.repo, offers) if f.source == host and f.status == ABSENT else f
-            for f in findings]
+    return [
+        Finding(host, FOUND, discovered.repo, offers)
+        if f.source == host and f.status == ABSENT
+        else f
+        for f in findings
+    ]
 
 
-def apply(merged: Merged, discovered: Discovered | None, apply_venues: bool, apply_code: bool) -> list[str]:
+def apply(
+    merged: Merged, discovered: Discovered | None, apply_venues: bool, apply_code: bool
+) -> list[str]:
     """Write what discovery found into the merged entry; returns the suggestions to report."""
     if discovered is None:
         return []
@@ -157,7 +180,11 @@ def apply(merged: Merged, discovered: Discovered | None, apply_venues: bool, app
         elif update.agreed:
             suggestions.append(f"venue: pub {where} ({agree} agree; --apply-venues applies it)")
         else:
-            why = f"; {', '.join(update.conflict)} disagree" if update.conflict else "; one source only"
+            why = (
+                f"; {', '.join(update.conflict)} disagree"
+                if update.conflict
+                else "; one source only"
+            )
             suggestions.append(f"venue: pub {where}? ({agree}{why}: check by hand)")
     choice = discovered.code
     if choice is not None and choice.repo and discovered.repo is not None:
@@ -165,7 +192,9 @@ def apply(merged: Merged, discovered: Discovered | None, apply_venues: bool, app
             info.code.url = discovered.repo.url
             merged.changes.append(f"code.url set to {discovered.repo.url} (--apply-code)")
         elif not apply_code:
-            suggestions.append(f"code: {discovered.repo.url} (confirmed by GitHub; --apply-code writes it to code.url)")
+            suggestions.append(
+                f"code: {discovered.repo.url} (confirmed by GitHub; --apply-code writes it to code.url)"
+            )
     elif choice is not None and choice.suggestions:
         listed = ", ".join(f"https://github.com/{name}" for name in choice.suggestions)
         what = "candidates" if len(choice.suggestions) > 1 else "candidate, not confirmed by GitHub"
@@ -173,18 +202,36 @@ def apply(merged: Merged, discovered: Discovered | None, apply_venues: bool, app
     return suggestions
 
 
-def duplicates(entries: Sequence[Entry], lookups: Lookups, results: Mapping[str, SourceResult]) -> list[tuple[str, list[str]]]:
+def duplicates(
+    entries: Sequence[Entry], lookups: Lookups, results: Mapping[str, SourceResult]
+) -> list[tuple[str, list[str]]]:
     """Entries that resolve to the same paper (same arXiv, OpenReview, DOI or Semantic Scholar id,
     from their links, earlier runs or this run's answers): (the id they share, the paths)."""
     keys: dict[str, set[str]] = {}
     for entry in entries:
         view, stored = EntryView.of(entry), entry.info.enrichment
         found = paper_keys(view.arxiv_id or "", view.openreview_id or "", view.doi or "")
-        found |= paper_keys(stored.arxiv_id, stored.openreview_id, stored.doi, stored.semantic_scholar_id)
+        found |= paper_keys(
+            stored.arxiv_id, stored.openreview_id, stored.doi, stored.semantic_scholar_id
+        )
         for record in records_for(entry.path, lookups, results, entry.info.paper.title).values():
-            found |= paper_keys(*(str(getattr(record, name, "") or "") for name in
-                                  ("arxiv_id", "openreview_id", "doi", "semantic_scholar_id")))
+            found |= paper_keys(
+                *(
+                    str(getattr(record, name, "") or "")
+                    for name in ("arxiv_id", "openreview_id", "doi", "semantic_scholar_id")
+                )
+            )
         keys[entry.path] = found
-    order = ("arxiv:", "openreview:", "doi:", "s2:")  # the id a curator recognises first names the group
-    return [(min(ids, key=lambda k: (next(i for i, p in enumerate(order) if k.startswith(p)), k)), list(paths))
-            for paths, ids in duplicate_groups(keys)]
+    order = (
+        "arxiv:",
+        "openreview:",
+        "doi:",
+        "s2:",
+    )  # the id a curator recognises first names the group
+    return [
+        (
+            min(ids, key=lambda k: (next(i for i, p in enumerate(order) if k.startswith(p)), k)),
+            list(paths),
+        )
+        for paths, ids in duplicate_groups(keys)
+    ]

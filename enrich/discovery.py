@@ -47,16 +47,24 @@ VENUE_NAMES: dict[str, tuple[str, ...]] = {
     "TPAMI": ("ieee transactions on pattern analysis and machine intelligence",),
 }
 # Not (yet) a peer-reviewed venue: preprint servers, and OpenReview's states before acceptance.
-_PREPRINT = re.compile(r"\b(arxiv|corr|biorxiv|medrxiv|ssrn|preprint|submitted to|withdrawn|rejected|under review)\b",
-                       re.IGNORECASE)
+_PREPRINT = re.compile(
+    r"\b(arxiv|corr|biorxiv|medrxiv|ssrn|preprint|submitted to|withdrawn|rejected|under review)\b",
+    re.IGNORECASE,
+)
 # A workshop or a satellite track is not the main venue its name starts with ("ICML Workshop …").
-_SATELLITE = re.compile(r"\b(workshops?|findings|tiny papers?|blog ?posts?|student|demo)\b", re.IGNORECASE)
+_SATELLITE = re.compile(
+    r"\b(workshops?|findings|tiny papers?|blog ?posts?|student|demo)\b", re.IGNORECASE
+)
 # Words around a venue's full name that do not make it another venue.
-_FILLER = frozenset("proceedings of the advances in annual international conference on ieee cvf acm sigkdd usenix "
-                    "volume vol part poster oral spotlight notable top main track accepted paper papers".split())
+_FILLER = frozenset(
+    "proceedings of the advances in annual international conference on ieee cvf acm sigkdd usenix "
+    "volume vol part poster oral spotlight notable top main track accepted paper papers".split()
+)
 _ORDINAL = re.compile(r"^[0-9]+(st|nd|rd|th)$")
 _YEAR = re.compile(r"\b(19[89][0-9]|20[0-9]{2})\b")
-_GITHUB_IN_TEXT = re.compile(r"(?:https?://)?(?:www\.)?github\.com/[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+", re.IGNORECASE)
+_GITHUB_IN_TEXT = re.compile(
+    r"(?:https?://)?(?:www\.)?github\.com/[A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-]+", re.IGNORECASE
+)
 
 
 # -- venues -----------------------------------------------------------------------------------
@@ -73,7 +81,9 @@ def learn_venue_names(catalog_wheres: Iterable[str]) -> dict[str, str]:
         if acronym is not None and not _YEAR.search(text):
             spellings = counts[acronym]
             spellings[text] = spellings.get(text, 0) + 1
-    return {acronym: max(spellings, key=lambda s: spellings[s]) for acronym, spellings in counts.items()}
+    return {
+        acronym: max(spellings, key=lambda s: spellings[s]) for acronym, spellings in counts.items()
+    }
 
 
 def _acronym(venue: str) -> str | None:
@@ -92,8 +102,13 @@ def _acronym(venue: str) -> str | None:
         for name in names:
             if " " in name and f" {name} " in f" {text} ":
                 rest = f" {text} ".replace(f" {name} ", " ").split()
-                if all(word.isdigit() or word in _FILLER or word.upper() in spellings or _ORDINAL.match(word)
-                       for word in rest):
+                if all(
+                    word.isdigit()
+                    or word in _FILLER
+                    or word.upper() in spellings
+                    or _ORDINAL.match(word)
+                    for word in rest
+                ):
                     return acronym
     return None
 
@@ -131,10 +146,14 @@ def is_peer_reviewed(venue: str) -> bool:
 
 def is_preprint_listing(where: str) -> bool:
     """An entry the curator listed as a preprint (arXiv) or with no venue: a venue update applies."""
-    return not where.strip() or bool(re.fullmatch(r"\s*(arxiv|corr|preprint)\s*", where, re.IGNORECASE))
+    return not where.strip() or bool(
+        re.fullmatch(r"\s*(arxiv|corr|preprint)\s*", where, re.IGNORECASE)
+    )
 
 
-def venue_update(where: str, findings: Iterable[VenueFinding], names: Mapping[str, str]) -> VenueUpdate | None:
+def venue_update(
+    where: str, findings: Iterable[VenueFinding], names: Mapping[str, str]
+) -> VenueUpdate | None:
     """The `pub` update the findings support for an entry listed as `where`, in the catalog's names;
     None when the entry already names a venue, or no source names a well-known peer-reviewed one."""
     if not is_preprint_listing(where):
@@ -147,7 +166,12 @@ def venue_update(where: str, findings: Iterable[VenueFinding], names: Mapping[st
     if not named:
         return None
     (short, year), sources = max(named.items(), key=lambda item: len(item[1]))
-    conflict = tuple(f"{s}: {w} {y or ''}".strip() for (w, y), ss in named.items() if (w, y) != (short, year) for s in ss)
+    conflict = tuple(
+        f"{s}: {w} {y or ''}".strip()
+        for (w, y), ss in named.items()
+        if (w, y) != (short, year)
+        for s in ss
+    )
     agreed = len(set(sources)) >= 2 and not conflict
     return VenueUpdate(short, year, tuple(dict.fromkeys(sources)), agreed, conflict)
 
@@ -166,14 +190,22 @@ def github_links_in_text(text: str) -> list[str]:
     return found
 
 
-def code_candidates(huggingface_repo: str = "", arxiv_comment: str = "", arxiv_abstract: str = "",
-                    openreview_code: str = "") -> list[str]:
+def code_candidates(
+    huggingface_repo: str = "",
+    arxiv_comment: str = "",
+    arxiv_abstract: str = "",
+    openreview_code: str = "",
+) -> list[str]:
     """Distinct 'owner/name' code candidates, in order of trust: Hugging Face's githubRepo, then
     OpenReview's code field, then links in the arXiv comment, then in the abstract."""
     found: list[str] = []
-    for repo in [github_repo_from_url(huggingface_repo or ""), github_repo_from_url(openreview_code or ""),
-                 *github_links_in_text(openreview_code), *github_links_in_text(arxiv_comment),
-                 *github_links_in_text(arxiv_abstract)]:
+    for repo in [
+        github_repo_from_url(huggingface_repo or ""),
+        github_repo_from_url(openreview_code or ""),
+        *github_links_in_text(openreview_code),
+        *github_links_in_text(arxiv_comment),
+        *github_links_in_text(arxiv_abstract),
+    ]:
         if repo is not None and repo not in found:
             found.append(repo)
     return found
@@ -215,13 +247,15 @@ def institutions_in_author_order(per_author: Iterable[Iterable[str]]) -> tuple[s
 # -- duplicates -------------------------------------------------------------------------------
 
 
-def paper_keys(arxiv_id: str = "", openreview_id: str = "", doi: str = "", semantic_scholar_id: str = "") -> set[str]:
+def paper_keys(
+    arxiv_id: str = "", openreview_id: str = "", doi: str = "", semantic_scholar_id: str = ""
+) -> set[str]:
     """The ids that name a paper, as comparable keys ("arxiv:2301.00774", "doi:10.1145/…").
     An arXiv DOI is the arXiv id; versions and case do not make two papers."""
     keys = set()
     doi = doi.strip().lower()
     if doi.startswith("10.48550/arxiv."):
-        arxiv_id = arxiv_id or doi[len("10.48550/arxiv."):]
+        arxiv_id = arxiv_id or doi[len("10.48550/arxiv.") :]
         doi = ""
     parsed = split_arxiv_version(arxiv_id.strip()) if arxiv_id else None
     if parsed:
@@ -235,7 +269,9 @@ def paper_keys(arxiv_id: str = "", openreview_id: str = "", doi: str = "", seman
     return keys
 
 
-def duplicate_groups(keys_by_path: Mapping[str, set[str]]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+def duplicate_groups(
+    keys_by_path: Mapping[str, set[str]],
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """Entries that resolve to the same paper: (paths, the ids they share), each group once.
     Two entries sharing any id are one group, and so is a chain (A~B by arXiv, B~C by DOI)."""
     parent = {path: path for path in keys_by_path}

@@ -53,7 +53,9 @@ class Counts:
     stars: int | None = None
 
     def known(self) -> bool:
-        return any(value is not None for value in (self.citations, self.influential_citations, self.stars))
+        return any(
+            value is not None for value in (self.citations, self.influential_citations, self.stars)
+        )
 
 
 def counts_of(info: paper_pb2.PaperInfo) -> Counts:
@@ -61,14 +63,18 @@ def counts_of(info: paper_pb2.PaperInfo) -> Counts:
     repo = enrichment.repo
     return Counts(
         enrichment.citation_count if enrichment.HasField("citation_count") else None,
-        enrichment.influential_citation_count if enrichment.HasField("influential_citation_count") else None,
+        enrichment.influential_citation_count
+        if enrichment.HasField("influential_citation_count")
+        else None,
         repo.stars if enrichment.HasField("repo") and repo.HasField("stars") else None,
     )
 
 
 def paper_key(relative_path: str) -> str:
     """The history's name for an entry: its path in the catalog without the suffix."""
-    return relative_path[: -len(".prototxt")] if relative_path.endswith(".prototxt") else relative_path
+    return (
+        relative_path[: -len(".prototxt")] if relative_path.endswith(".prototxt") else relative_path
+    )
 
 
 def default_folder(catalog: Path) -> Path:
@@ -81,7 +87,9 @@ def _escape(key: str) -> str:
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"t": "\t", "n": "\n", "r": "\r"}.get(m.group(1), m.group(1)), text)
+    return re.sub(
+        r"\\(.)", lambda m: {"t": "\t", "n": "\n", "r": "\r"}.get(m.group(1), m.group(1)), text
+    )
 
 
 def _number(text: str) -> int | None:
@@ -90,7 +98,10 @@ def _number(text: str) -> int | None:
 
 def _line(day: str, key: str, counts: Counts) -> str:
     fields = (counts.citations, counts.influential_citations, counts.stars)
-    return "\t".join([day, _escape(key), *("" if value is None else str(value) for value in fields)]) + "\n"
+    return (
+        "\t".join([day, _escape(key), *("" if value is None else str(value) for value in fields)])
+        + "\n"
+    )
 
 
 def month_files(folder: Path) -> list[Path]:
@@ -155,10 +166,14 @@ def read_history(folder: Path) -> dict[str, Series]:
     series: dict[str, tuple[list[Any], list[Any], list[Any]]] = {}
     for day, key, counts in read_points(folder):
         lists = series.setdefault(key, ([], [], []))
-        for points, value in zip(lists, (counts.citations, counts.influential_citations, counts.stars)):
+        for points, value in zip(
+            lists, (counts.citations, counts.influential_citations, counts.stars)
+        ):
             if value is None:
                 continue
-            if points and points[-1][0] == day:  # a same-day line left by an older writer: the last wins
+            if (
+                points and points[-1][0] == day
+            ):  # a same-day line left by an older writer: the last wins
                 points.pop()
             if not points or points[-1][1] != value:
                 points.append((day, value))

@@ -13,7 +13,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from enrich import clock
 from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
@@ -86,7 +92,9 @@ class _Session(requests.Session):
     """A requests session that drops every credential header on a redirect to another host
     (requests itself only drops Authorization)."""
 
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
         old, new = urlsplit(response.request.url), urlsplit(prepared_request.url)
         if (old.hostname, old.port) != (new.hostname, new.port):
             for name in list(prepared_request.headers):
@@ -133,7 +141,9 @@ def default_classify(response: requests.Response) -> None:
 class HttpClient:
     """One source's HTTP client. `request` returns a fully read response or raises SourceError."""
 
-    def __init__(self, source: str, settings: Settings, policy: Policy, headers: dict[str, str] | None = None):
+    def __init__(
+        self, source: str, settings: Settings, policy: Policy, headers: dict[str, str] | None = None
+    ):
         self.source, self.settings, self.policy = source, settings, policy
         self.stats = Stats()
         self.session = _Session()
@@ -143,7 +153,9 @@ class HttpClient:
         # Called before every request after local pacing: e.g. a pace shared by several workers
         # (Prefect global rate limits, wired in flows/). None: local pacing alone.
         self.gate: Callable[[], None] | None = None
-        self.secrets: list[str] = []  # credentials obtained at run time (session tokens), for scrubbing
+        self.secrets: list[
+            str
+        ] = []  # credentials obtained at run time (session tokens), for scrubbing
 
     def close(self) -> None:
         self.session.close()
@@ -155,14 +167,21 @@ class HttpClient:
         if retry_after is not None:
             seconds = min(float(retry_after), self.policy.retry_after_max)
         else:
-            seconds = wait_exponential_jitter(self.policy.backoff_initial, self.policy.backoff_max)(state)
+            seconds = wait_exponential_jitter(self.policy.backoff_initial, self.policy.backoff_max)(
+                state
+            )
         return seconds * self.settings.time_scale
 
     def _before_sleep(self, state: RetryCallState) -> None:
         self.stats.add(retries=1)
         error = state.outcome.exception() if state.outcome else None
         # Described, not printed: a connection error's text holds the URL, and a key may be in its query.
-        log.info("%s: retrying after %s (attempt %d)", self.source, _describe(error) if error else "?", state.attempt_number)
+        log.info(
+            "%s: retrying after %s (attempt %d)",
+            self.source,
+            _describe(error) if error else "?",
+            state.attempt_number,
+        )
 
     def request(
         self,
@@ -190,9 +209,14 @@ class HttpClient:
             return retrying(self._send_once, method, url, classify, validate, kwargs)
         except _TRANSIENT_ERRORS as error:
             seconds = time.monotonic() - started
-            state = "unreachable" if isinstance(error, (requests.Timeout, requests.ConnectionError)) else "no usable answer"
+            state = (
+                "unreachable"
+                if isinstance(error, (requests.Timeout, requests.ConnectionError))
+                else "no usable answer"
+            )
             raise RetriesExhausted(
-                self.source, f"{state} after {self.policy.attempts} tries over {seconds:.0f} s ({_describe(error)})"
+                self.source,
+                f"{state} after {self.policy.attempts} tries over {seconds:.0f} s ({_describe(error)})",
             ) from None
 
     def _send_once(
@@ -208,7 +232,9 @@ class HttpClient:
         if self.gate is not None:
             self.gate()
         self.stats.add(requests_made=1)
-        response = self.session.request(method, url, timeout=self.settings.timeout, stream=True, **kwargs)
+        response = self.session.request(
+            method, url, timeout=self.settings.timeout, stream=True, **kwargs
+        )
         try:
             response._content = _read_capped(response, self.source)
         finally:

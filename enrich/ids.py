@@ -42,23 +42,40 @@ _ARXIV_PATHS: dict[str, tuple[str, ...]] = {
     "arxiv-sanity.com": ("abs",),
 }
 _ARXIV_PATH_RE = {
-    host: re.compile(rf"^/+(?:{'|'.join(prefixes)})/+(?P<rest>.+?)/*$") for host, prefixes in _ARXIV_PATHS.items()
+    host: re.compile(rf"^/+(?:{'|'.join(prefixes)})/+(?P<rest>.+?)/*$")
+    for host, prefixes in _ARXIV_PATHS.items()
 }
 
 # Publishers whose paper URLs carry the DOI in the path (…/doi/[abs|pdf|full/]10.xxxx/…).
 # A DOI in a path elsewhere (a blog, a search page) is not taken: it may cite another paper.
-_DOI_HOSTS = frozenset({
-    "doi.org", "dx.doi.org",
-    "dl.acm.org", "link.springer.com", "onlinelibrary.wiley.com", "pubs.acs.org", "science.org",
-    "pnas.org", "tandfonline.com", "journals.sagepub.com", "iopscience.iop.org", "journals.aps.org",
-    "biorxiv.org", "medrxiv.org",
-})
+_DOI_HOSTS = frozenset(
+    {
+        "doi.org",
+        "dx.doi.org",
+        "dl.acm.org",
+        "link.springer.com",
+        "onlinelibrary.wiley.com",
+        "pubs.acs.org",
+        "science.org",
+        "pnas.org",
+        "tandfonline.com",
+        "journals.sagepub.com",
+        "iopscience.iop.org",
+        "journals.aps.org",
+        "biorxiv.org",
+        "medrxiv.org",
+    }
+)
 # What follows a DOI in some publishers' paths and is not part of it.
-_DOI_TAIL_RE = re.compile(r"(?:\.full\.pdf|\.full-text|\.full|\.pdf|/pdf|/full|/abstract|/epdf|/meta)+$", re.IGNORECASE)
+_DOI_TAIL_RE = re.compile(
+    r"(?:\.full\.pdf|\.full-text|\.full|\.pdf|/pdf|/full|/abstract|/epdf|/meta)+$", re.IGNORECASE
+)
 _PREPRINT_VERSION_RE = re.compile(r"v[0-9]+$")  # bioRxiv/medRxiv: 10.1101/2020.01.01.123456v2
 
 # ACL Anthology ids: "2023.acl-long.1" (since 2020) or "P19-1001" (before).
-_ACL_ID_RE = re.compile(r"^(?P<id>[0-9]{4}\.[a-z0-9]+(?:-[a-z0-9]+)*\.[0-9]+|[A-Z][0-9]{2}-[0-9]{4})(?:v[0-9]+)?$")
+_ACL_ID_RE = re.compile(
+    r"^(?P<id>[0-9]{4}\.[a-z0-9]+(?:-[a-z0-9]+)*\.[0-9]+|[A-Z][0-9]{2}-[0-9]{4})(?:v[0-9]+)?$"
+)
 
 
 def _host(url: str) -> tuple[str, str, str]:
@@ -166,6 +183,8 @@ def github_repo_from_url(url: str) -> str | None:
         name = name[:-4]
     if not (_GITHUB_OWNER_RE.match(owner) and _GITHUB_NAME_RE.match(name)):
         return None
-    if name in (".", "..") or name.lower().endswith(".git"):  # would not name the same repository again
+    if name in (".", "..") or name.lower().endswith(
+        ".git"
+    ):  # would not name the same repository again
         return None
     return f"{owner}/{name}".lower()

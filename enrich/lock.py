@@ -42,7 +42,9 @@ def _acquire(path: Path, mode: int, deadline: float, stack: ExitStack, waited_fo
 
 
 @contextmanager
-def run_lock(cache_dir: Path, timeout: float, shard: tuple[int, int] | None = None) -> Iterator[None]:
+def run_lock(
+    cache_dir: Path, timeout: float, shard: tuple[int, int] | None = None
+) -> Iterator[None]:
     """Hold the run's locks; wait at most `timeout` seconds for other runs, else raise Busy."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout
@@ -52,5 +54,11 @@ def run_lock(cache_dir: Path, timeout: float, shard: tuple[int, int] | None = No
         else:
             _acquire(cache_dir / LOCK_NAME, fcntl.LOCK_SH, deadline, stack, timeout)
             index, count = shard
-            _acquire(cache_dir / f"enrich.shard-{index}-of-{count}.lock", fcntl.LOCK_EX, deadline, stack, timeout)
+            _acquire(
+                cache_dir / f"enrich.shard-{index}-of-{count}.lock",
+                fcntl.LOCK_EX,
+                deadline,
+                stack,
+                timeout,
+            )
         yield

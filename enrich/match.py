@@ -59,7 +59,11 @@ def titles_compatible(curated: str, found: str) -> bool:
         return True
     # One title is the other's main title: "SparseGPT" vs "SparseGPT: Massive ...".
     main_a, main_b = main_title(curated), main_title(found)
-    if main_a and main_b and (main_a == b or main_b == a or (main_a == main_b and len(main_a) >= 4)):
+    if (
+        main_a
+        and main_b
+        and (main_a == b or main_b == a or (main_a == main_b and len(main_a) >= 4))
+    ):
         return True
     # One title is the other plus/minus a subtitle, at a word boundary.
     shorter, longer = sorted((a, b), key=len)

@@ -75,14 +75,22 @@ def merge(info: paper_pb2.PaperInfo, findings: Sequence[Finding], today: str) ->
         merged.changes.append(f"abbr filled: {new.paper.abbr!r}")
 
     for finding in trusted:
-        gone = finding.status == NOT_FOUND and finding.dead_when_not_found and "repo" in finding.offers
+        gone = (
+            finding.status == NOT_FOUND and finding.dead_when_not_found and "repo" in finding.offers
+        )
         if finding.status != FOUND and not gone:
             continue
         before = new.SerializeToString(deterministic=True)
         if gone:
             _repo_gone(new, merged)
         else:
-            _write_all(new, merged, finding, [name for name in finding.offers if _wins(finding, name, trusted)], today)
+            _write_all(
+                new,
+                merged,
+                finding,
+                [name for name in finding.offers if _wins(finding, name, trusted)],
+                today,
+            )
         _date(new, finding.source, today, before)
     return merged
 
@@ -90,7 +98,11 @@ def merge(info: paper_pb2.PaperInfo, findings: Sequence[Finding], today: str) ->
 def _trusted(finding: Finding, title: str, merged: Merged) -> Finding:
     """A record for a clearly different paper than the curator's is no answer at all."""
     found_title = getattr(finding.record, "title", None)
-    if finding.status == FOUND and isinstance(found_title, str) and not titles_compatible(title, found_title):
+    if (
+        finding.status == FOUND
+        and isinstance(found_title, str)
+        and not titles_compatible(title, found_title)
+    ):
         merged.mismatches.append((finding.source, found_title))
         return Finding(finding.source, UNKNOWN, None, finding.offers, finding.dead_when_not_found)
     return finding
@@ -115,7 +127,9 @@ def _wins(finding: Finding, name: str, findings: Sequence[Finding]) -> bool:
     return True
 
 
-def _write_all(new: paper_pb2.PaperInfo, merged: Merged, finding: Finding, names: list[str], today: str) -> None:
+def _write_all(
+    new: paper_pb2.PaperInfo, merged: Merged, finding: Finding, names: list[str], today: str
+) -> None:
     for name in names:
         value = getattr(finding.record, name, None)
         if finding.offers[name].only_if_empty and getattr(new.enrichment, name):
@@ -126,7 +140,10 @@ def _write_all(new: paper_pb2.PaperInfo, merged: Merged, finding: Finding, names
 def _date(new: paper_pb2.PaperInfo, source: str, today: str, before: bytes) -> None:
     """The source's SourceDates field gets `today` when its values changed the entry (a source
     added without a schema change has no such field, hence no date)."""
-    if source in paper_pb2.SourceDates.DESCRIPTOR.fields_by_name and new.SerializeToString(deterministic=True) != before:
+    if (
+        source in paper_pb2.SourceDates.DESCRIPTOR.fields_by_name
+        and new.SerializeToString(deterministic=True) != before
+    ):
         setattr(new.enrichment.changed, source, today)
 
 
@@ -137,15 +154,21 @@ def _writer(name: str) -> Writer:
     """How field `name` is written: curated lists and the repository by their own rules;
     any other Enrichment field by its type (counts with their `<name>_changed` day)."""
     if name == "authors":
-        return lambda new, merged, value, today: _fill(new.paper.authors, value, _AUTHOR_PLACEHOLDER, merged, name)
+        return lambda new, merged, value, today: _fill(
+            new.paper.authors, value, _AUTHOR_PLACEHOLDER, merged, name
+        )
     if name == "institutions":
-        return lambda new, merged, value, today: _fill(new.paper.institutions, value, _INSTITUTION_PLACEHOLDER, merged, name)
+        return lambda new, merged, value, today: _fill(
+            new.paper.institutions, value, _INSTITUTION_PLACEHOLDER, merged, name
+        )
     if name == "repo":
         return _apply_repo
     fields = paper_pb2.Enrichment.DESCRIPTOR.fields_by_name
     if fields[name].type in (FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_INT32):
         changed = f"{name}_changed" if f"{name}_changed" in fields else None
-        return lambda new, merged, value, today: _count(new.enrichment, name, value, merged, today, changed)
+        return lambda new, merged, value, today: _count(
+            new.enrichment, name, value, merged, today, changed
+        )
 
     def write_text(new: paper_pb2.PaperInfo, merged: Merged, value: Any, today: str) -> None:
         _set(new.enrichment, name, value, merged, name)
@@ -162,7 +185,13 @@ def _set(message: Message, name: str, value: Any, merged: Merged, label: str) ->
     return True
 
 
-def _fill(current: Any, values: Sequence[str] | None, placeholder: re.Pattern[str], merged: Merged, label: str) -> None:
+def _fill(
+    current: Any,
+    values: Sequence[str] | None,
+    placeholder: re.Pattern[str],
+    merged: Merged,
+    label: str,
+) -> None:
     """A curated list is filled only while it holds template placeholders (or nothing)."""
     if values and _fillable(current, placeholder) and list(current) != list(values):
         del current[:]
@@ -170,7 +199,14 @@ def _fill(current: Any, values: Sequence[str] | None, placeholder: re.Pattern[st
         merged.changes.append(f"{label} filled ({len(values)})")
 
 
-def _count(message: Message, name: str, value: int | None, merged: Merged, today: str, changed_name: str | None) -> None:
+def _count(
+    message: Message,
+    name: str,
+    value: int | None,
+    merged: Merged,
+    today: str,
+    changed_name: str | None,
+) -> None:
     """Write a count (never an unknown as 0) and the day it changed."""
     if value is None:
         return
@@ -180,7 +216,9 @@ def _count(message: Message, name: str, value: int | None, merged: Merged, today
     setattr(message, name, value)
     if changed_name:
         setattr(message, changed_name, today)
-    merged.changes.append(f"{name} {value}" if old is None else f"{name} {old} -> {value} ({value - old:+d})")
+    merged.changes.append(
+        f"{name} {value}" if old is None else f"{name} {old} -> {value} ({value - old:+d})"
+    )
 
 
 def _repo_gone(new: paper_pb2.PaperInfo, merged: Merged) -> None:
@@ -190,7 +228,9 @@ def _repo_gone(new: paper_pb2.PaperInfo, merged: Merged) -> None:
         merged.changes.append("repository not found (link dead?)")
 
 
-def _apply_repo(new: paper_pb2.PaperInfo, merged: Merged, record: RepoRecord | None, today: str) -> None:
+def _apply_repo(
+    new: paper_pb2.PaperInfo, merged: Merged, record: RepoRecord | None, today: str
+) -> None:
     if record is None:
         return
     repo = new.enrichment.repo

@@ -28,7 +28,10 @@ log = logging.getLogger(__name__)
 FILENAME = "parsed-entries.sqlite3"
 # Bump when what a stored parse means changes without the schema changing (e.g. parse rules).
 FORMAT = 1
-PAPER, NOT_A_PAPER = 1, 2  # kinds: a PaperInfo (message = its binary form), or upstream's other files
+PAPER, NOT_A_PAPER = (
+    1,
+    2,
+)  # kinds: a PaperInfo (message = its binary form), or upstream's other files
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS about (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -39,7 +42,9 @@ _SCHEMA = (
 
 def fingerprint() -> str:
     """What a stored parse depends on besides the file's bytes: the schema, protobuf, FORMAT."""
-    text = f"{FORMAT}\0{google.protobuf.__version__}\0".encode() + paper_pb2.DESCRIPTOR.serialized_pb
+    text = (
+        f"{FORMAT}\0{google.protobuf.__version__}\0".encode() + paper_pb2.DESCRIPTOR.serialized_pb
+    )
     return hashlib.sha256(text).hexdigest()
 
 
@@ -68,7 +73,9 @@ class ParseCache:
         try:
             return self._connect()
         except sqlite3.DatabaseError as error:
-            if isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error)):
+            if isinstance(error, sqlite3.OperationalError) and (
+                "locked" in str(error) or "busy" in str(error)
+            ):
                 raise
             # Not a database (or damaged): it only ever held copies of parses; start a new one.
             log.warning("parse cache %s is unreadable (%s): starting a new one", self.path, error)
@@ -117,12 +124,18 @@ class ParseCache:
                     chunk,
                 ).fetchall()
                 for key, kind, message, checksum in rows:
-                    if isinstance(key, bytes) and isinstance(message, bytes) and kind in (PAPER, NOT_A_PAPER) \
-                            and checksum == _checksum(key, kind, message):
+                    if (
+                        isinstance(key, bytes)
+                        and isinstance(message, bytes)
+                        and kind in (PAPER, NOT_A_PAPER)
+                        and checksum == _checksum(key, kind, message)
+                    ):
                         found[key] = (kind, message)
                     else:
-                        log.warning("parse cache: a damaged row (%s): parsing that file again", key.hex()[:12]
-                                    if isinstance(key, bytes) else key)
+                        log.warning(
+                            "parse cache: a damaged row (%s): parsing that file again",
+                            key.hex()[:12] if isinstance(key, bytes) else key,
+                        )
         except sqlite3.Error as error:
             self._give_up("cannot be read", error)
             return {}
@@ -130,7 +143,9 @@ class ParseCache:
 
     def put_many(self, rows: Iterable[tuple[bytes, int, bytes]]) -> None:
         """Store (digest, kind, message) rows; a store that cannot be written is left as it is."""
-        values = [(key, kind, message, _checksum(key, kind, message)) for key, kind, message in rows]
+        values = [
+            (key, kind, message, _checksum(key, kind, message)) for key, kind, message in rows
+        ]
         if self._db is None or not values:
             return
         try:
@@ -149,7 +164,11 @@ class ParseCache:
         if self._db is None:
             return
         try:
-            stale = [(key,) for (key,) in self._db.execute("SELECT digest FROM parsed") if key not in digests]
+            stale = [
+                (key,)
+                for (key,) in self._db.execute("SELECT digest FROM parsed")
+                if key not in digests
+            ]
             if stale:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany("DELETE FROM parsed WHERE digest = ?", stale)

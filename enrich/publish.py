@@ -78,7 +78,9 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
 
 
-def credential_config(url: str, token: str | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def credential_config(
+    url: str, token: str | None, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """Environment entries giving git `Authorization` for `url`'s host alone (https, or http on
     loopback), as actions/checkout does; empty when there is nothing to give. Entries already
     in `environ`'s GIT_CONFIG_COUNT are kept."""
@@ -105,11 +107,16 @@ class Git:
     token: str | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, path: Path, environ: Mapping[str, str] | None = None, token: str | None = None) -> Git:
+    def of(
+        cls, path: Path, environ: Mapping[str, str] | None = None, token: str | None = None
+    ) -> Git:
         """The working tree holding `path`; NotARepository when there is none."""
         env = dict(os.environ if environ is None else environ)
         probe = subprocess.run(
-            ["git", "-C", str(path), "rev-parse", "--show-toplevel"], capture_output=True, text=True, env=_plain(env)
+            ["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            env=_plain(env),
         )
         if probe.returncode != 0:
             raise NotARepository(
@@ -128,22 +135,37 @@ class Git:
             text = text.replace(secret, "***")
         return text
 
-    def run(self, *args: str, remote_url: str = "", stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, remote_url: str = "", stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         """git ARGS in the working tree; with `remote_url`, the token for that host goes along."""
         env = _plain(self.environ)
         env.update(credential_config(remote_url, self.token, env))
         command = ["git", *self.identity_options, *args]
-        done = subprocess.run(command, cwd=self.root, capture_output=True, text=True, env=env, input=stdin)
+        done = subprocess.run(
+            command, cwd=self.root, capture_output=True, text=True, env=env, input=stdin
+        )
         if check and done.returncode != 0:
-            raise PublishError(f"git {args[0]} failed in {self.root}: {self.clean(done.stderr.strip() or done.stdout.strip())}")
+            raise PublishError(
+                f"git {args[0]} failed in {self.root}: {self.clean(done.stderr.strip() or done.stdout.strip())}"
+            )
         return done
 
     @cached_property
     def identity_options(self) -> list[str]:
         """`-c user.name=… -c user.email=…` for what git's config lacks, else nothing."""
         extra = []
-        for key, variable, default in (("user.name", NAME_VARIABLE, DEFAULT_NAME), ("user.email", EMAIL_VARIABLE, DEFAULT_EMAIL)):
-            probe = subprocess.run(["git", "config", "--get", key], cwd=self.root, capture_output=True, text=True, env=_plain(self.environ))
+        for key, variable, default in (
+            ("user.name", NAME_VARIABLE, DEFAULT_NAME),
+            ("user.email", EMAIL_VARIABLE, DEFAULT_EMAIL),
+        ):
+            probe = subprocess.run(
+                ["git", "config", "--get", key],
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                env=_plain(self.environ),
+            )
             if not probe.stdout.strip():
                 extra += ["-c", f"{key}={self.environ.get(variable, '').strip() or default}"]
         return extra
@@ -186,7 +208,9 @@ def dirty_paths(git: Git, folders: Iterable[Path | str]) -> list[str]:
     return sorted(set(paths))
 
 
-def require_clean(git: Git, folders: Iterable[Path | str], owned: Callable[[str], bool] = lambda path: True) -> None:
+def require_clean(
+    git: Git, folders: Iterable[Path | str], owned: Callable[[str], bool] = lambda path: True
+) -> None:
     """Raise UncommittedChanges when `folders` hold uncommitted work the run could write over
     (`owned(root-relative path)` narrows it, e.g. to a shard's own files)."""
     dirty = [path for path in dirty_paths(git, folders) if owned(path)]
@@ -199,13 +223,17 @@ def commit(git: Git, written: Iterable[Path | str], subject: str, body: str = ""
     Whatever else is staged or modified stays as it was."""
     outside = [str(path) for path in written if not git.contains(path)]
     if outside:
-        log.warning("not committed, outside the repository %s: %s", git.root, ", ".join(outside[:5]))
+        log.warning(
+            "not committed, outside the repository %s: %s", git.root, ", ".join(outside[:5])
+        )
     paths = sorted({git.relative(path) for path in written if git.contains(path)})
     if not paths:
         return None
     listing = "\0".join(paths) + "\0"
     git.run("add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul", stdin=listing)
-    staged = set(git.run("diff", "--cached", "--name-only", "-z", "--no-renames").stdout.split("\0"))
+    staged = set(
+        git.run("diff", "--cached", "--name-only", "-z", "--no-renames").stdout.split("\0")
+    )
     mine = [path for path in paths if path in staged]
     if not mine:
         return None
@@ -214,8 +242,15 @@ def commit(git: Git, written: Iterable[Path | str], subject: str, body: str = ""
     listing_file = git.root / git.run("rev-parse", "--git-dir").stdout.strip() / "ENRICH_PATHS"
     listing_file.write_bytes(("\0".join(mine) + "\0").encode("utf-8"))
     try:
-        git.run("commit", "--quiet", "--only", "--file=-", "--pathspec-file-nul", f"--pathspec-from-file={listing_file}",
-                stdin=message)
+        git.run(
+            "commit",
+            "--quiet",
+            "--only",
+            "--file=-",
+            "--pathspec-file-nul",
+            f"--pathspec-from-file={listing_file}",
+            stdin=message,
+        )
     finally:
         listing_file.unlink(missing_ok=True)
     return git.run("rev-parse", "HEAD").stdout.strip()
@@ -233,7 +268,9 @@ def upstream(git: Git) -> Upstream:
     done = git.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
     branch = done.stdout.strip()
     if done.returncode != 0 or not branch:
-        raise PublishError(f"{git.root} is not on a branch (detached HEAD): check out the branch to publish, then run again")
+        raise PublishError(
+            f"{git.root} is not on a branch (detached HEAD): check out the branch to publish, then run again"
+        )
     remote = git.run("config", "--get", f"branch.{branch}.remote", check=False).stdout.strip()
     ref = git.run("config", "--get", f"branch.{branch}.merge", check=False).stdout.strip()
     if not remote or not ref or remote == ".":
@@ -253,9 +290,18 @@ def push(git: Git, attempts: int = PUSH_ATTEMPTS) -> str:
     target = upstream(git)
     where = f"{target.remote} ({redact(target.url)}) {target.ref.removeprefix('refs/heads/')}"
     for attempt in range(1, attempts + 1):
-        done = git.run("push", "--porcelain", target.remote, f"HEAD:{target.ref}", remote_url=target.url, check=False)
+        done = git.run(
+            "push",
+            "--porcelain",
+            target.remote,
+            f"HEAD:{target.ref}",
+            remote_url=target.url,
+            check=False,
+        )
         if done.returncode == 0:
-            return f"pushed {target.branch} to {where}" + (f" after {attempt - 1} rebase(s)" if attempt > 1 else "")
+            return f"pushed {target.branch} to {where}" + (
+                f" after {attempt - 1} rebase(s)" if attempt > 1 else ""
+            )
         if "[rejected]" not in done.stdout:
             raise PublishError(
                 f"push to {where} failed: {git.clean(done.stderr.strip())}. The commit stays on the local branch "
@@ -276,7 +322,12 @@ def push(git: Git, attempts: int = PUSH_ATTEMPTS) -> str:
 
 def _park(git: Git, target: Upstream, where: str) -> str:
     """Keep the run's commit on a new local branch; put the current branch back one commit."""
-    name = UNPUSHED_PREFIX + time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + git.run("rev-parse", "--short", "HEAD").stdout.strip()
+    name = (
+        UNPUSHED_PREFIX
+        + time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        + "-"
+        + git.run("rev-parse", "--short", "HEAD").stdout.strip()
+    )
     git.run("branch", name, "HEAD")
     git.run("reset", "--quiet", "--keep", "HEAD~1")
     remote_branch = target.ref.removeprefix("refs/heads/")

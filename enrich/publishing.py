@@ -62,7 +62,11 @@ def prepare(
         if shard is None:
             return True
         path = Path(os.path.realpath(git.root / relative))
-        return path.is_relative_to(top) and path.suffix == catalog_io.SUFFIX and catalog_io.in_shard(top, path, shard)
+        return (
+            path.is_relative_to(top)
+            and path.suffix == catalog_io.SUFFIX
+            and catalog_io.in_shard(top, path, shard)
+        )
 
     checked = [catalog, *folders] if writes_catalog else list(folders)
     publish.require_clean(git, [folder for folder in checked if git.contains(folder)], owned)
@@ -84,11 +88,18 @@ def finish(
     if subject:
         body = "\n".join(f"- {git.relative(path)}" for path in written if git.contains(path))
     else:
-        relative = {git.relative(path) if git.contains(path) else str(path): items for path, items in changes.items()}
+        relative = {
+            git.relative(path) if git.contains(path) else str(path): items
+            for path, items in changes.items()
+        }
         subject, body = commit_message(relative, publishing.shard_text, change_log)
     with git.locked():
         commit = publish.commit(git, written, subject, body)
-        lines = [f"committed {commit[:12]} in {git.root}: {subject}" if commit else "nothing changed: no commit"]
+        lines = [
+            f"committed {commit[:12]} in {git.root}: {subject}"
+            if commit
+            else "nothing changed: no commit"
+        ]
         log.info("%s", lines[0])
         if publishing.push:
             lines.append(publish.push(git))
@@ -115,7 +126,9 @@ def publish_report(publishing: Publishing, report: Report, rendered: Iterable[Pa
 _COUNT = re.compile(r"^(citation_count|stars) (\d+) -> (\d+) ")
 
 
-def commit_message(changes: Mapping[str, list[str]], shard: str = "", change_log: str = "") -> tuple[str, str]:
+def commit_message(
+    changes: Mapping[str, list[str]], shard: str = "", change_log: str = ""
+) -> tuple[str, str]:
     """(subject, body) for a run's commit: counts in the subject; the run's change-log section
     (else the changed files with what changed in each) in the body."""
     authors = citations = stars = 0
@@ -139,7 +152,9 @@ def commit_message(changes: Mapping[str, list[str]], shard: str = "", change_log
     subject = f"enrich{f' (shard {shard})' if shard else ''}: " + ", ".join(parts)
     if change_log.strip():
         return subject, change_log.strip()
-    lines = [f"- {path}: " + "; ".join(path_changes) for path, path_changes in sorted(changes.items())]
+    lines = [
+        f"- {path}: " + "; ".join(path_changes) for path, path_changes in sorted(changes.items())
+    ]
     if len(lines) > BODY_LINES:
         lines = lines[:BODY_LINES] + [f"- … and {len(lines) - BODY_LINES:,} more files"]
     return subject, "\n".join(lines)

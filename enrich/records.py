@@ -8,7 +8,13 @@ from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
 
-from enrich.ids import acl_id_from_url, arxiv_id_from_url, doi_from_url, github_repo_from_url, openreview_id_from_url
+from enrich.ids import (
+    acl_id_from_url,
+    arxiv_id_from_url,
+    doi_from_url,
+    github_repo_from_url,
+    openreview_id_from_url,
+)
 from enrich.schema import paper_pb2
 
 
@@ -30,7 +36,9 @@ class PaperRecord:
     tldr: str = ""
     citation_count: int | None = None
     influential_citation_count: int | None = None
-    comment: str = ""  # arXiv's author comment ("ICLR 2023. Code: github.com/…"): a code candidate's place
+    comment: str = (
+        ""  # arXiv's author comment ("ICLR 2023. Code: github.com/…"): a code candidate's place
+    )
     code: str = ""  # OpenReview's code field, where a venue has one
 
     def to_json(self) -> dict[str, Any]:
@@ -105,7 +113,8 @@ class EntryView:
         stored = {
             descriptor.name: value
             for descriptor, value in info.enrichment.ListFields()
-            if descriptor.type == FieldDescriptor.TYPE_STRING and (descriptor.name.endswith("_id") or descriptor.name == "doi")
+            if descriptor.type == FieldDescriptor.TYPE_STRING
+            and (descriptor.name.endswith("_id") or descriptor.name == "doi")
         }
         return cls(
             path=entry.path,

@@ -36,7 +36,9 @@ class RenderOptions:
     site: Path
     history: Path
     check: bool = False  # write nothing; report what would change
-    cache_dir: Path | None = None  # the enrich run's cache folder: its parse cache is reused (read only)
+    cache_dir: Path | None = (
+        None  # the enrich run's cache folder: its parse cache is reused (read only)
+    )
 
 
 @dataclass
@@ -53,7 +55,9 @@ class RenderResult:
 
     def summary_lines(self) -> list[str]:
         verb = "would change" if self.check else "written"
-        lines = [f"papers: {self.papers}, files {verb}: {len(self.written)}, unchanged: {len(self.unchanged)}"]
+        lines = [
+            f"papers: {self.papers}, files {verb}: {len(self.written)}, unchanged: {len(self.unchanged)}"
+        ]
         lines += [f"  {verb}: {path}" for path in self.written]
         if self.errors:
             lines.append(f"needs attention ({len(self.errors)}):")
@@ -61,7 +65,9 @@ class RenderResult:
         return lines
 
 
-def read_entries(root: Path, cache_dir: Path | None = None) -> tuple[list[tuple[Entry, str]], list[CatalogError]]:
+def read_entries(
+    root: Path, cache_dir: Path | None = None
+) -> tuple[list[tuple[Entry, str]], list[CatalogError]]:
     """Every paper entry with its path in the catalog, and the files that could not be read.
     Unlike the enrich run's reader this changes nothing: leftover temporary files stay, and the
     enrich run's parse cache (when `cache_dir` holds one) is only read, never written."""
@@ -71,7 +77,9 @@ def read_entries(root: Path, cache_dir: Path | None = None) -> tuple[list[tuple[
         try:
             contents.append((path, path.read_bytes()))
         except OSError as error:
-            errors.append(CatalogError(str(path), f"cannot read: {error.strerror}", hint="check permissions"))
+            errors.append(
+                CatalogError(str(path), f"cannot read: {error.strerror}", hint="check permissions")
+            )
     stored: dict[bytes, tuple[int, bytes]] = {}
     if cache_dir is not None and (cache_dir / parsecache.FILENAME).is_file():
         with parsecache.ParseCache(cache_dir) as store:
@@ -101,15 +109,19 @@ def _relative(target: Path, start: Path) -> str:
 
 
 def _links(options: RenderOptions, folder: Path) -> markdown.Links:
-    return markdown.Links(_relative(options.catalog, folder), _relative(options.catalog.parent, folder))
+    return markdown.Links(
+        _relative(options.catalog, folder), _relative(options.catalog.parent, folder)
+    )
 
 
 def check_usage(options: RenderOptions) -> None:
     """UsageError (exit 2) for what makes rendering impossible, before anything is read."""
     if not options.catalog.is_dir():
         raise UsageError(f"no such catalog folder: {options.catalog} (give one with --catalog DIR)")
-    how = (f"add the two lines '{markdown.START_MARKER}' and '{markdown.END_MARKER}' to {options.readme} "
-           "where the list should go (or give another file with --readme FILE)")
+    how = (
+        f"add the two lines '{markdown.START_MARKER}' and '{markdown.END_MARKER}' to {options.readme} "
+        "where the list should go (or give another file with --readme FILE)"
+    )
     try:
         text = options.readme.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -131,7 +143,10 @@ def outputs(options: RenderOptions, papers: list[Paper]) -> dict[Path, bytes]:
     readme = options.readme.read_text(encoding="utf-8")
     files = {options.readme: markdown.replace_region(readme, region).encode("utf-8")}
     catalog_label = _relative(options.catalog, options.lists)
-    list_links, list_rows = _links(options, options.lists), dict[str, str]()  # every list shares one row per paper
+    list_links, list_rows = (
+        _links(options, options.lists),
+        dict[str, str](),
+    )  # every list shares one row per paper
     for kind in markdown.LISTS:
         text = markdown.grouped_list(kind, papers, list_links, catalog_label, list_rows)
         files[options.lists / f"{kind}.md"] = text.encode("utf-8")
@@ -163,5 +178,10 @@ def render(options: RenderOptions) -> RenderResult:
         if not options.check:
             write_atomic(path, content)
         result.written.append(path)
-    log.info("rendered %d papers: %d files written, %d unchanged", len(papers), len(result.written), len(result.unchanged))
+    log.info(
+        "rendered %d papers: %d files written, %d unchanged",
+        len(papers),
+        len(result.written),
+        len(result.unchanged),
+    )
     return result

@@ -49,20 +49,32 @@ class Report:
     changes: dict[str, list[str]] = field(default_factory=dict)  # path -> what changed
     not_found: list[tuple[str, str]] = field(default_factory=list)  # (path, source)
     not_in_cache: list[tuple[str, str]] = field(default_factory=list)  # (path, source), --offline
-    deferred: list[tuple[str, str]] = field(default_factory=list)  # (path, source) left for the next run
+    deferred: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (path, source) left for the next run
     failed: list[tuple[str, str, str]] = field(default_factory=list)  # (path, source, reason)
-    mismatches: list[tuple[str, str, str, str]] = field(default_factory=list)  # (path, source, curated, found)
+    mismatches: list[tuple[str, str, str, str]] = field(
+        default_factory=list
+    )  # (path, source, curated, found)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (path, remark) e.g. renamed repo
     dead_links: list[tuple[str, str]] = field(default_factory=list)  # (path, url)
     file_errors: list[str] = field(default_factory=list)
     source_problems: list[str] = field(default_factory=list)
-    sources_down: dict[str, str] = field(default_factory=dict)  # source -> why it was not asked further
+    sources_down: dict[str, str] = field(
+        default_factory=dict
+    )  # source -> why it was not asked further
     duplicates: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, paths)
-    suggestions: list[tuple[str, str]] = field(default_factory=list)  # (path, what a curator may apply)
+    suggestions: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (path, what a curator may apply)
     diffs: list[str] = field(default_factory=list)  # --dry-run: unified diff per file
     sources: dict[str, SourceStats] = field(default_factory=dict)
-    published: list[str] = field(default_factory=list)  # --commit/--push: what was committed and pushed
-    publish_problems: list[str] = field(default_factory=list)  # --push conflict or failure: what to do
+    published: list[str] = field(
+        default_factory=list
+    )  # --commit/--push: what was committed and pushed
+    publish_problems: list[str] = field(
+        default_factory=list
+    )  # --push conflict or failure: what to do
     started: float = 0.0
     finished: float = 0.0
     dry_run: bool = False
@@ -83,25 +95,67 @@ class Report:
             if self.sources_down.get(source) == reason:
                 text = f"{said} — {_papers(len(files))} not asked; nothing erased; try again later"
                 head = said.split(" (", 1)[0]
-                grouped.append(Attention(SOURCE_DOWN, text, source, files, f"{head} ({_papers(len(files))} not asked)"))
+                grouped.append(
+                    Attention(
+                        SOURCE_DOWN,
+                        text,
+                        source,
+                        files,
+                        f"{head} ({_papers(len(files))} not asked)",
+                    )
+                )
             elif len(files) > 1:
                 text = f"{said} — {_papers(len(files))}; nothing erased"
-                grouped.append(Attention(SOURCE_FAILED, text, source, files, f"{source} failed for {_papers(len(files))}"))
+                grouped.append(
+                    Attention(
+                        SOURCE_FAILED,
+                        text,
+                        source,
+                        files,
+                        f"{source} failed for {_papers(len(files))}",
+                    )
+                )
             else:
                 text = f"{files[0]}: {said}"
-                per_paper.append((files[0], Attention(PAPER_FAILED, text, source, files, f"{files[0]}: {source} failed")))
+                per_paper.append(
+                    (
+                        files[0],
+                        Attention(
+                            PAPER_FAILED, text, source, files, f"{files[0]}: {source} failed"
+                        ),
+                    )
+                )
         for error in self.file_errors:
             path = _error_path(error)
-            per_paper.append((path, Attention(FILE_ERROR, error, "", (path,), f"{path}: cannot read or write")))
+            per_paper.append(
+                (path, Attention(FILE_ERROR, error, "", (path,), f"{path}: cannot read or write"))
+            )
         for path, source, curated, found in self.mismatches:
             text = f"{path}: link points to a different paper? catalog title {curated!r}, {source} title {found!r}"
-            per_paper.append((path, Attention(WRONG_LINK, text, source, (path,), f"{path}: link points to a different paper?")))
+            per_paper.append(
+                (
+                    path,
+                    Attention(
+                        WRONG_LINK,
+                        text,
+                        source,
+                        (path,),
+                        f"{path}: link points to a different paper?",
+                    ),
+                )
+            )
         for path, url in self.dead_links:
             text = f"{path}: repository link is dead ({url})"
             per_paper.append((path, Attention(DEAD_REPOSITORY, text, "github", (path,), text)))
-        published = [Attention(NOT_PUBLISHED, f"not published: {problem}", short="not published (see the report)")
-                     for problem in self.publish_problems]
-        return grouped + [item for _, item in sorted(per_paper, key=lambda pair: pair[0])] + published
+        published = [
+            Attention(
+                NOT_PUBLISHED, f"not published: {problem}", short="not published (see the report)"
+            )
+            for problem in self.publish_problems
+        ]
+        return (
+            grouped + [item for _, item in sorted(per_paper, key=lambda pair: pair[0])] + published
+        )
 
     def attention(self) -> list[str]:
         """The attention items' lines."""
@@ -143,10 +197,15 @@ class Report:
                 f"{stats.cache_hits} from cache, last checked {checked}"
             )
         for path in self.enriched:
-            lines.append(f"  {'would change' if self.dry_run else 'changed'} {path}: " + "; ".join(self.changes.get(path, [])))
+            lines.append(
+                f"  {'would change' if self.dry_run else 'changed'} {path}: "
+                + "; ".join(self.changes.get(path, []))
+            )
         lines += [f"  not found: {path} ({source})" for path, source in self.not_found]
         for source, paths in _by_source(self.not_in_cache).items():
-            lines.append(f"  not in cache (offline): {source}: {_papers(len(paths))} (run without --offline to fetch them)")
+            lines.append(
+                f"  not in cache (offline): {source}: {_papers(len(paths))} (run without --offline to fetch them)"
+            )
         lines += [f"  left for the next run: {path} ({source})" for path, source in self.deferred]
         lines += [f"  note: {path}: {remark}" for path, remark in self.notes]
         lines += [f"  duplicate {key}: {', '.join(paths)}" for key, paths in self.duplicates]
@@ -162,7 +221,6 @@ class Report:
             lines += [f"  {item}" for item in attention]
         return lines
 
-
     def markdown(self, max_changes: int | None = None) -> str:
         """The run report as Markdown (the Prefect artifact `enrichment-report`), listing at most
         `max_changes` changed files."""
@@ -171,7 +229,9 @@ class Report:
         out = [
             "# Enrichment report",
             "",
-            "| papers read | " + verb.lower() + " | unchanged | not found | failed | needs attention | duration |",
+            "| papers read | "
+            + verb.lower()
+            + " | unchanged | not found | failed | needs attention | duration |",
             "|---:|---:|---:|---:|---:|---:|---:|",
             f"| {self.papers_read} | {len(self.enriched)} | {self.unchanged} | {len(self.not_found)} | {len(self.failed)} "
             f"| {len(self.attention())} | {duration:.1f} s |",
@@ -183,7 +243,9 @@ class Report:
         ]
         for name, stats in self.sources.items():
             checked = _day(stats.last_checked) if stats.last_checked else "never"
-            out.append(f"| {name} | {stats.asked} | {stats.requests} | {stats.retries} | {stats.cache_hits} | {checked} |")
+            out.append(
+                f"| {name} | {stats.asked} | {stats.requests} | {stats.retries} | {stats.cache_hits} | {checked} |"
+            )
         attention = self.attention()
         if attention:
             out += ["", "## Needs attention", ""] + [f"- {_md(item)}" for item in attention]
@@ -192,23 +254,35 @@ class Report:
             shown = self.enriched[:max_changes] if max_changes is not None else self.enriched
             out += [f"- `{path}`: {_md('; '.join(self.changes.get(path, [])))}" for path in shown]
             if len(shown) < len(self.enriched):
-                out.append(f"- … and {len(self.enriched) - len(shown)} more (the command's output lists every file)")
+                out.append(
+                    f"- … and {len(self.enriched) - len(shown)} more (the command's output lists every file)"
+                )
         else:
             out.append("Nothing changed.")
         remarks = [f"`{path}`: {_md(remark)}" for path, remark in self.notes[:max_changes]]
-        remarks += [f"`{path}`: not found ({source})" for path, source in self.not_found[:max_changes]]
-        remarks += [f"`{path}`: left for the next run ({source})" for path, source in self.deferred[:max_changes]]
+        remarks += [
+            f"`{path}`: not found ({source})" for path, source in self.not_found[:max_changes]
+        ]
+        remarks += [
+            f"`{path}`: left for the next run ({source})"
+            for path, source in self.deferred[:max_changes]
+        ]
         remarks += [_md(problem) for problem in self.source_problems]
         remarks += [_md(line) for line in self.published]
         if remarks:
             out += ["", "## Notes", ""] + [f"- {remark}" for remark in remarks]
-        if self.suggestions:  # discovery: what a curator may apply (--apply-venues, --apply-code) or check
-            suggested = self.suggestions[:max_changes] if max_changes is not None else self.suggestions
-            out += ["", "## Suggestions", ""] + [f"- `{path}`: {_md(text)}" for path, text in suggested]
+        if (
+            self.suggestions
+        ):  # discovery: what a curator may apply (--apply-venues, --apply-code) or check
+            suggested = (
+                self.suggestions[:max_changes] if max_changes is not None else self.suggestions
+            )
+            out += ["", "## Suggestions", ""] + [
+                f"- `{path}`: {_md(text)}" for path, text in suggested
+            ]
         if self.changelog:  # the section this run added to CHANGES.md
             out += ["", self.changelog.rstrip("\n").replace("## ", "## Change log, ", 1)]
         return "\n".join(out) + "\n"
-
 
     def to_json(self) -> dict[str, Any]:
         """The run's report as JSON data (`--report-json`; schemas/report.schema.json)."""
@@ -238,13 +312,23 @@ class Report:
                 }
                 for name, stats in self.sources.items()
             },
-            "changed": [{"path": path, "changes": list(self.changes.get(path, []))} for path in self.enriched],
+            "changed": [
+                {"path": path, "changes": list(self.changes.get(path, []))}
+                for path in self.enriched
+            ],
             "attention": [
-                {"kind": item.kind, "source": item.source or None, "text": item.text, "paths": list(item.paths)}
+                {
+                    "kind": item.kind,
+                    "source": item.source or None,
+                    "text": item.text,
+                    "paths": list(item.paths),
+                }
                 for item in self.attention_items()
             ],
             "not_found": [{"path": path, "source": source} for path, source in self.not_found],
-            "not_in_cache": [{"path": path, "source": source} for path, source in self.not_in_cache],
+            "not_in_cache": [
+                {"path": path, "source": source} for path, source in self.not_in_cache
+            ],
             "deferred": [{"path": path, "source": source} for path, source in self.deferred],
             "notes": [{"path": path, "text": remark} for path, remark in self.notes],
             "duplicates": [{"id": key, "paths": list(paths)} for key, paths in self.duplicates],
@@ -274,7 +358,11 @@ def _error_path(error: str) -> str:
 
 
 def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(epoch, timezone.utc)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z")
+    )
 
 
 def _md(text: str) -> str:

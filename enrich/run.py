@@ -83,12 +83,19 @@ def call_now(job: FetchJob) -> Done:
     return Done(fetch(job))
 
 
-def run(options: RunOptions, settings: Settings, launch: Launch | None = None, entries: list[Entry] | None = None) -> Report:
+def run(
+    options: RunOptions,
+    settings: Settings,
+    launch: Launch | None = None,
+    entries: list[Entry] | None = None,
+) -> Report:
     """Enrich the catalog (or its shard) from the chosen sources; the caller holds the run lock.
     `launch` starts one source's fetch (default: a thread each, all sources at once). With
     `entries`, just those are enriched (papers just added), not the catalog read again."""
     report = Report(started=time.time(), dry_run=options.dry_run)
-    now = time.time() + settings.clock_offset  # the run's clock (ENRICH_CLOCK_OFFSET, enrich/clock.py)
+    now = (
+        time.time() + settings.clock_offset
+    )  # the run's clock (ENRICH_CLOCK_OFFSET, enrich/clock.py)
     Cache(options.cache_dir).close()  # create it once, before the fetches open it together
     if entries is None:
         entries = read(options, report)
@@ -102,9 +109,22 @@ def run(options: RunOptions, settings: Settings, launch: Launch | None = None, e
         lookups = lookups_for(entries, sources)
         jobs = [job_for(name, lookups[name], settings, options, now) for name in options.sources]
         results = fetch_all(jobs, launch)
-        found = discover.discover(entries, lookups, results, _confirm(options, settings, now, launch))
+        found = discover.discover(
+            entries, lookups, results, _confirm(options, settings, now, launch)
+        )
         report.duplicates = discover.duplicates(entries, lookups, results)
-        write(entries, results, lookups, sources, today_utc(now), options.dry_run, report, options.cache_dir, found, options)
+        write(
+            entries,
+            results,
+            lookups,
+            sources,
+            today_utc(now),
+            options.dry_run,
+            report,
+            options.cache_dir,
+            found,
+            options,
+        )
         report_sources(report, results, lookups, sources)
         _count_confirmations(report, found.github)
         if options.history is not None:
@@ -115,7 +135,9 @@ def run(options: RunOptions, settings: Settings, launch: Launch | None = None, e
     return report
 
 
-def _confirm(options: RunOptions, settings: Settings, now: float, launch: Launch | None) -> Callable[[list[str]], SourceResult] | None:
+def _confirm(
+    options: RunOptions, settings: Settings, now: float, launch: Launch | None
+) -> Callable[[list[str]], SourceResult] | None:
     """How discovery asks the repository host (the source offering `repo`) about code
     candidates: one more batched fetch. None when that source is not asked this run."""
     host = discover.repository_host(all_sources())
@@ -136,8 +158,11 @@ def _count_confirmations(report: Report, host: SourceResult | None) -> None:
         stats.requests += host.requests
         stats.retries += host.retries
         stats.cache_hits += host.cache_hits
-        report.source_problems += [f"{host.source}: {problem}" for problem in host.problems
-                                   if f"{host.source}: {problem}" not in report.source_problems]
+        report.source_problems += [
+            f"{host.source}: {problem}"
+            for problem in host.problems
+            if f"{host.source}: {problem}" not in report.source_problems
+        ]
 
 
 def read(options: RunOptions, report: Report) -> list[Entry]:
@@ -149,12 +174,16 @@ def read(options: RunOptions, report: Report) -> list[Entry]:
     return found.entries
 
 
-def record_history(catalog: Path, folder: Path, entries: list[Entry], report: Report, now: float) -> None:
+def record_history(
+    catalog: Path, folder: Path, entries: list[Entry], report: Report, now: float
+) -> None:
     """Counts into the history, the run's section into CHANGES.md (beside the catalog)."""
     try:
         recorded = record_run(catalog, folder, entries, report, now)
     except OSError as error:  # the catalog is written; say what could not be recorded, no traceback
-        report.file_errors.append(f"{folder}: history not recorded: {error.strerror or error} (check the folder is writable)")
+        report.file_errors.append(
+            f"{folder}: history not recorded: {error.strerror or error} (check the folder is writable)"
+        )
         return
     report.history_written = [str(path) for path in recorded.written]
     report.changelog = recorded.section
@@ -173,9 +202,13 @@ def lookups_for(entries: list[Entry], sources: Mapping[str, Source]) -> dict[str
     return lookups
 
 
-def job_for(source: str, lookups: Mapping[str, Query], settings: Settings, options: RunOptions, now: float) -> FetchJob:
+def job_for(
+    source: str, lookups: Mapping[str, Query], settings: Settings, options: RunOptions, now: float
+) -> FetchJob:
     queries = list({query.key: query for query in lookups.values()}.values())
-    return FetchJob(source, queries, settings, options.cache_dir, options.offline, options.refresh, now)
+    return FetchJob(
+        source, queries, settings, options.cache_dir, options.offline, options.refresh, now
+    )
 
 
 def fetch_for(
@@ -223,21 +256,41 @@ def fetch(
         logger.info("%s: %d/%d ids asked", job.source, done, total)
         if watch is not None:
             stats = client.stats if client is not None else None
-            watch(job.source, done, total, stats.requests if stats else 0, stats.retries if stats else 0)
+            watch(
+                job.source,
+                done,
+                total,
+                stats.requests if stats else 0,
+                stats.retries if stats else 0,
+            )
 
     if watch is not None:
         watch(job.source, 0, len(job.queries), 0, 0)
     cache = Cache(job.cache_dir)
     if client is not None:
         client.gate = gate
-    ctx = Context(job.settings, cache, client, refresh=job.refresh, offline=job.offline, now=job.now,
-                  progress=progress, expiry=source.expiry)
+    ctx = Context(
+        job.settings,
+        cache,
+        client,
+        refresh=job.refresh,
+        offline=job.offline,
+        now=job.now,
+        progress=progress,
+        expiry=source.expiry,
+    )
     try:
         result = source.fetch(job.queries, ctx) if job.queries else SourceResult(job.source)
-    except Exception as error:  # a bug or an answer shape we did not foresee: fail the source, not the run
+    except (
+        Exception
+    ) as error:  # a bug or an answer shape we did not foresee: fail the source, not the run
         log.exception("%s: unexpected error", job.source)
         result = SourceResult(job.source)
-        fail_all(result, [q.key for q in job.queries], SourceError(job.source, f"unexpected error ({type(error).__name__}); please report it"))
+        fail_all(
+            result,
+            [q.key for q in job.queries],
+            SourceError(job.source, f"unexpected error ({type(error).__name__}); please report it"),
+        )
     finally:
         cache.close()
         if client is not None:
@@ -263,7 +316,9 @@ def scrub(result: SourceResult, secrets: list[str]) -> None:
     result.problems = [clean(problem) for problem in result.problems]
 
 
-def findings_for(path: str, lookups: Lookups, results: Mapping[str, SourceResult], sources: Mapping[str, Source]) -> list[Finding]:
+def findings_for(
+    path: str, lookups: Lookups, results: Mapping[str, SourceResult], sources: Mapping[str, Source]
+) -> list[Finding]:
     """What each registered source said about the entry at `path`, in source order."""
     findings = []
     for name, source in sources.items():
@@ -303,11 +358,18 @@ def write(
     changed: list[tuple[str, bytes, list[str]]] = []
     parses: dict[str, bytes] = {}  # binary, not the messages: 20,000 of those would cost ~100 MB
     by_path = found.by_path if found is not None else {}
-    apply_venues, apply_code = (options.apply_venues, options.apply_code) if options is not None else (False, False)
+    apply_venues, apply_code = (
+        (options.apply_venues, options.apply_code) if options is not None else (False, False)
+    )
     for entry in entries:
-        findings = discover.amend(findings_for(entry.path, lookups, results, sources), by_path.get(entry.path), sources)
+        findings = discover.amend(
+            findings_for(entry.path, lookups, results, sources), by_path.get(entry.path), sources
+        )
         merged = merge(entry.info, findings, today)
-        report.suggestions += [(entry.path, text) for text in discover.apply(merged, by_path.get(entry.path), apply_venues, apply_code)]
+        report.suggestions += [
+            (entry.path, text)
+            for text in discover.apply(merged, by_path.get(entry.path), apply_venues, apply_code)
+        ]
         for source, found_title in merged.mismatches:
             report.mismatches.append((entry.path, source, entry.info.paper.title, found_title))
         if merged.info == entry.info:
@@ -322,7 +384,10 @@ def write(
     else:
         errors = catalog_io.write_entries([(path, content) for path, content, _ in changed])
         if cache_dir is not None:
-            catalog_io.remember_written(cache_dir, [(content, parses[path]) for path, content, _ in changed if path not in errors])
+            catalog_io.remember_written(
+                cache_dir,
+                [(content, parses[path]) for path, content, _ in changed if path not in errors],
+            )
     report.file_errors += [str(error) for error in errors.values()]
     for path, _, changes in changed:
         if path not in errors:
@@ -333,12 +398,20 @@ def write(
 def _diff(path: str, new: bytes) -> str:
     old = Path(path).read_bytes().decode("utf-8")
     lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.decode("utf-8").splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        old.splitlines(keepends=True),
+        new.decode("utf-8").splitlines(keepends=True),
+        f"a/{path}",
+        f"b/{path}",
     )
     return "".join(lines)
 
 
-def report_sources(report: Report, results: Mapping[str, SourceResult], lookups: Lookups, sources: Mapping[str, Source]) -> None:
+def report_sources(
+    report: Report,
+    results: Mapping[str, SourceResult],
+    lookups: Lookups,
+    sources: Mapping[str, Source],
+) -> None:
     """Per-entry not found / failed / notes, and per-source counters."""
     for name, result in results.items():
         checked = list(result.checked.values())
@@ -350,7 +423,9 @@ def report_sources(report: Report, results: Mapping[str, SourceResult], lookups:
             asked=len({query.key for query in wanted.values()}),
             last_checked=max(checked) if checked else None,
         )
-        report.source_problems += [f"{name}: {problem}" for problem in result.problems if problem != result.down]
+        report.source_problems += [
+            f"{name}: {problem}" for problem in result.problems if problem != result.down
+        ]
         if result.down:
             report.sources_down[name] = result.down
         dead_when_missing = sources[name].dead_when_not_found

@@ -22,7 +22,9 @@ class Settings:
     """Base URLs, credentials (never printed: repr=False) and pacing for one run."""
 
     urls: Mapping[str, str] = field(default_factory=dict)  # variable -> base URL (no trailing /)
-    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # variable -> value, set ones only
+    credentials: Mapping[str, str] = field(
+        default_factory=dict, repr=False
+    )  # variable -> value, set ones only
     secret_variables: frozenset[str] = frozenset()  # credentials to scrub from messages
     # Multiplies every pause (pacing, backoff, Retry-After). 1 for real APIs; the test
     # doubles and the benchmark's simulator compress time by the same factor.
@@ -33,7 +35,9 @@ class Settings:
     user_agent: str = USER_AGENT
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, sources: Iterable[Source] | None = None) -> Settings:
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, sources: Iterable[Source] | None = None
+    ) -> Settings:
         """Settings from `environ` (default os.environ) for `sources` (default: every registered one)."""
         env = os.environ if environ is None else environ
         if sources is None:
@@ -87,4 +91,8 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every credential value set, for scrubbing text that leaves the process."""
-        return [value for variable, value in self.credentials.items() if variable in self.secret_variables]
+        return [
+            value
+            for variable, value in self.credentials.items()
+            if variable in self.secret_variables
+        ]

@@ -42,7 +42,9 @@ def add_papers(
     logger = get_run_logger()
     try:
         words = keyword_values(list(keywords or []))
-        options = RunOptions(Path(catalog), Path(cache_dir), parse_sources(sources), dry_run=dry_run)
+        options = RunOptions(
+            Path(catalog), Path(cache_dir), parse_sources(sources), dry_run=dry_run
+        )
         if not options.catalog.is_dir():
             raise UsageError(f"no such catalog folder: {catalog}")
         if not links:
@@ -60,8 +62,12 @@ def add_papers(
         logger.info(line, extra=console.printed_by_command())
     markdown = "# Papers added\n\n" + "\n".join(f"- {line}" for line in report.lines()) + "\n"
     if report.enrichment is not None:
-        markdown += "\n" + report.enrichment.markdown().replace("# Enrichment report", "## Enrichment of the new entries", 1)
-    create_markdown_artifact(key=REPORT_ARTIFACT, markdown=markdown, description="What the last add-papers run did")
+        markdown += "\n" + report.enrichment.markdown().replace(
+            "# Enrichment report", "## Enrichment of the new entries", 1
+        )
+    create_markdown_artifact(
+        key=REPORT_ARTIFACT, markdown=markdown, description="What the last add-papers run did"
+    )
     added = sum(outcome.ok for outcome in report.outcomes)
     message = f"{added} of {len(report.outcomes)} added"
     problems = [outcome.line() for outcome in report.outcomes if not outcome.ok]
@@ -79,8 +85,14 @@ def read_inputs(args: argparse.Namespace) -> list[str]:
         try:
             text = Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"--file {args.file}: cannot read: {getattr(error, 'strerror', None) or error}") from None
-        inputs += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+            raise UsageError(
+                f"--file {args.file}: cannot read: {getattr(error, 'strerror', None) or error}"
+            ) from None
+        inputs += [
+            line.strip()
+            for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
     if not inputs:
         raise UsageError("give at least one link or title (or --file LIST.txt)")
     return inputs
@@ -91,14 +103,34 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m flows.add",
         description="Add papers to the catalog from a link or a title, then enrich them.",
     )
-    parser.add_argument("inputs", nargs="*", metavar="LINK_OR_TITLE",
-                        help="arXiv id or link, OpenReview link, DOI, huggingface.co/papers/ link, or a title in quotes")
+    parser.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="LINK_OR_TITLE",
+        help="arXiv id or link, OpenReview link, DOI, huggingface.co/papers/ link, or a title in quotes",
+    )
     parser.add_argument("--catalog", default="meta", help="catalog folder (default: meta)")
-    parser.add_argument("--cache-dir", default="cache", help="where fetched answers are cached (default: cache)")
-    parser.add_argument("--keyword", action="append", default=[], metavar="NAME", help="a keyword of the schema (repeatable)")
-    parser.add_argument("--file", metavar="LIST.txt", help="also add each line of this file (# starts a comment)")
-    parser.add_argument("--sources", default=default_sources(), help=f"comma-separated sources (default: {default_sources()})")
-    parser.add_argument("--dry-run", action="store_true", help="print each file it would write; write nothing")
+    parser.add_argument(
+        "--cache-dir", default="cache", help="where fetched answers are cached (default: cache)"
+    )
+    parser.add_argument(
+        "--keyword",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a keyword of the schema (repeatable)",
+    )
+    parser.add_argument(
+        "--file", metavar="LIST.txt", help="also add each line of this file (# starts a comment)"
+    )
+    parser.add_argument(
+        "--sources",
+        default=default_sources(),
+        help=f"comma-separated sources (default: {default_sources()})",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print each file it would write; write nothing"
+    )
     return parser
 
 
@@ -110,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
         keyword_values(args.keyword)
         parse_sources(args.sources)
         if not Path(args.catalog).is_dir():
-            raise UsageError(f"no such catalog folder: {args.catalog} (give one with --catalog DIR)")
+            raise UsageError(
+                f"no such catalog folder: {args.catalog} (give one with --catalog DIR)"
+            )
         Settings.from_env()
     except UsageError as error:
         parser.print_usage(sys.stderr)
@@ -118,8 +152,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     console.command_prints_summary()
     state = add_papers(
-        links=inputs, catalog=args.catalog, cache_dir=args.cache_dir, keywords=args.keyword, dry_run=args.dry_run,
-        sources=args.sources, return_state=True,
+        links=inputs,
+        catalog=args.catalog,
+        cache_dir=args.cache_dir,
+        keywords=args.keyword,
+        dry_run=args.dry_run,
+        sources=args.sources,
+        return_state=True,
     )
     # The report is the final state's data, not state.result() (see flows/enrich.py).
     value = getattr(state.data, "result", state.data)

@@ -25,14 +25,18 @@ def telemetry_off_by_default(environ: os._Environ[str] | dict[str, str] = os.env
     environ.setdefault("DO_NOT_TRACK", "1")
 
 
-PROGRESS_LINE = "enrich_progress_line"  # a progress log line: off the console while a live display shows it
+PROGRESS_LINE = (
+    "enrich_progress_line"  # a progress log line: off the console while a live display shows it
+)
 
 
 class _PrintedByCommand(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if ACTIVE is not None and record.levelno < logging.WARNING:
             # The live display shows progress and retries; task-run chatter would tear it.
-            if getattr(record, PROGRESS_LINE, False) or record.name.startswith(("enrich.", "prefect.task_runs")):
+            if getattr(record, PROGRESS_LINE, False) or record.name.startswith(
+                ("enrich.", "prefect.task_runs")
+            ):
                 return False
         return not getattr(record, COMMAND_PRINTS, False)
 
@@ -43,7 +47,9 @@ def command_prints_summary() -> None:
     from prefect.logging.handlers import PrefectConsoleHandler
 
     for handler in logging.getLogger().handlers:
-        if isinstance(handler, PrefectConsoleHandler) and not any(isinstance(f, _PrintedByCommand) for f in handler.filters):
+        if isinstance(handler, PrefectConsoleHandler) and not any(
+            isinstance(f, _PrintedByCommand) for f in handler.filters
+        ):
             handler.addFilter(_PrintedByCommand())
 
 
@@ -86,7 +92,9 @@ class Progress:
             TextColumn("{task.description:<18}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("ids · {task.fields[requests]} requests · {task.fields[retries]} retries · left"),
+            TextColumn(
+                "ids · {task.fields[requests]} requests · {task.fields[retries]} retries · left"
+            ),
             TimeRemainingColumn(),
             console=Console(file=stream or sys.stderr),
             transient=False,
@@ -94,11 +102,17 @@ class Progress:
         self._tasks: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def update(self, source: str, done: int, total: int, requests: int = 0, retries: int = 0) -> None:
+    def update(
+        self, source: str, done: int, total: int, requests: int = 0, retries: int = 0
+    ) -> None:
         with self._lock:
             if source not in self._tasks:
-                self._tasks[source] = self.display.add_task(source, total=total, requests=0, retries=0)
-            self.display.update(self._tasks[source], completed=done, total=total, requests=requests, retries=retries)
+                self._tasks[source] = self.display.add_task(
+                    source, total=total, requests=0, retries=0
+                )
+            self.display.update(
+                self._tasks[source], completed=done, total=total, requests=requests, retries=retries
+            )
 
     def __enter__(self) -> "Progress":
         global ACTIVE

@@ -39,7 +39,12 @@ ARTIFACT_CHANGES = 200  # changed files listed in the artifact (the command's ou
 def fetch_source(source: str, job: run.FetchJob, shared_pace: bool = False) -> SourceResult:
     display = console.ACTIVE  # the command's live display on a terminal, if any
     logger = console.progress_logger(get_run_logger()) if display is not None else get_run_logger()
-    return run.fetch(job, server.shared_pace(source) if shared_pace else None, logger, display.update if display else None)
+    return run.fetch(
+        job,
+        server.shared_pace(source) if shared_pace else None,
+        logger,
+        display.update if display else None,
+    )
 
 
 @flow(name="enrich-catalog")
@@ -68,16 +73,39 @@ def enrich_catalog(
     branch: catalog is a path inside the flow's own clone, kept in the cache folder. The state
     carries the Report."""
     try:
-        environ = server.environment_with_secrets(offline and not (push or repository))  # git needs the token
+        environ = server.environment_with_secrets(
+            offline and not (push or repository)
+        )  # git needs the token
         settings = Settings.from_env(environ)
         token = settings.credentials.get("GITHUB_TOKEN")  # for git's network commands too
         if repository:
-            catalog = str(working_clone(repository, branch, Path(cache_dir), shard, environ, token) / catalog)
-        options = run_options(catalog, cache_dir, sources, offline, refresh, dry_run, shard, history, apply_venues, apply_code)
+            catalog = str(
+                working_clone(repository, branch, Path(cache_dir), shard, environ, token) / catalog
+            )
+        options = run_options(
+            catalog,
+            cache_dir,
+            sources,
+            offline,
+            refresh,
+            dry_run,
+            shard,
+            history,
+            apply_venues,
+            apply_code,
+        )
     except (UsageError, PublishError) as error:
         return Failed(message=str(error))
-    if global_rate_limits and not offline and (missing := server.missing_rate_limits(options.sources)):
-        return Failed(message="global rate limits missing: " + ", ".join(missing) + " (see README, Scaling out)")
+    if (
+        global_rate_limits
+        and not offline
+        and (missing := server.missing_rate_limits(options.sources))
+    ):
+        return Failed(
+            message="global rate limits missing: "
+            + ", ".join(missing)
+            + " (see README, Scaling out)"
+        )
 
     def launch(job: run.FetchJob) -> PrefectFuture[SourceResult]:
         # quote(): Prefect would otherwise walk every query looking for futures.
@@ -89,7 +117,9 @@ def enrich_catalog(
             publication = None
             if (commit or push) and not dry_run:  # refused here, before anything is written
                 folders = [*views, *([options.history] if options.history else [])]
-                publication = publishing.prepare(options.catalog, folders, push, options.shard, environ, token)
+                publication = publishing.prepare(
+                    options.catalog, folders, push, options.shard, environ, token
+                )
             report = run.run(options, settings, launch)
             not_rendered = render_views(catalog, history, cache_dir) if views else None
             if publication is not None:  # one commit: entries, history and views
@@ -109,7 +139,9 @@ def publish(report: Report, logger: logging.Logger | logging.LoggerAdapter[loggi
     for item in report.attention():  # one line per cause
         logger.warning("needs attention: %s", item, extra=console.printed_by_command())
     create_markdown_artifact(
-        key=REPORT_ARTIFACT, markdown=report.markdown(ARTIFACT_CHANGES), description="What the last enrichment run did"
+        key=REPORT_ARTIFACT,
+        markdown=report.markdown(ARTIFACT_CHANGES),
+        description="What the last enrichment run did",
     )
 
 
@@ -124,8 +156,15 @@ def render_views(catalog: str, history: str, cache_dir: str) -> str | None:
     from flows.render import render_catalog
 
     readme, lists, site = view_paths(catalog)
-    state = render_catalog(catalog=catalog, readme=str(readme), lists=str(lists),
-                           site=str(site), history=history, cache_dir=cache_dir, return_state=True)
+    state = render_catalog(
+        catalog=catalog,
+        readme=str(readme),
+        lists=str(lists),
+        site=str(site),
+        history=history,
+        cache_dir=cache_dir,
+        return_state=True,
+    )
     return None if state.is_completed() else (state.message or "render failed")
 
 
@@ -134,7 +173,10 @@ def final_state(report: Report, also: list[str]) -> State[Report]:
     opaque(): Prefect walks a flow's return value object by object (seconds at 20,000 entries)."""
     data = opaque(report)
     if report.attention() or also:
-        return Failed(message=" | ".join([*also, report.state_message()] if report.attention() else also), data=data)
+        return Failed(
+            message=" | ".join([*also, report.state_message()] if report.attention() else also),
+            data=data,
+        )
     return Completed(message=report.state_message(), data=data)
 
 
@@ -142,8 +184,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        options = run_options(args.catalog, args.cache_dir, args.sources, args.offline, args.refresh, args.dry_run,
-                              args.shard, args.history, args.apply_venues, args.apply_code)
+        options = run_options(
+            args.catalog,
+            args.cache_dir,
+            args.sources,
+            args.offline,
+            args.refresh,
+            args.dry_run,
+            args.shard,
+            args.history,
+            args.apply_venues,
+            args.apply_code,
+        )
         Settings.from_env()
     except UsageError as error:
         parser.print_usage(sys.stderr)
@@ -151,16 +203,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if (args.commit or args.push) and not args.dry_run:
         try:  # the flow checks again under the run lock; this gives the command its exit 2
-            publishing.prepare(options.catalog, [options.history] if options.history else [], args.push, options.shard)
+            publishing.prepare(
+                options.catalog,
+                [options.history] if options.history else [],
+                args.push,
+                options.shard,
+            )
         except PublishError as error:
             print(f"error: {error}", file=sys.stderr)
             return error.exit_code
     console.command_prints_summary()
     with console.live_progress():
         state = enrich_catalog(
-            catalog=args.catalog, cache_dir=args.cache_dir, sources=args.sources, offline=args.offline,
-            refresh=args.refresh, dry_run=args.dry_run, shard=args.shard, history=args.history,
-            commit=args.commit, push=args.push, apply_venues=args.apply_venues, apply_code=args.apply_code,
+            catalog=args.catalog,
+            cache_dir=args.cache_dir,
+            sources=args.sources,
+            offline=args.offline,
+            refresh=args.refresh,
+            dry_run=args.dry_run,
+            shard=args.shard,
+            history=args.history,
+            commit=args.commit,
+            push=args.push,
+            apply_venues=args.apply_venues,
+            apply_code=args.apply_code,
             return_state=True,
         )
     # The report is the final state's data (a result record holding it in memory). Not
@@ -175,9 +241,14 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(report.summary_lines()))
     if args.report_json:
         try:
-            Path(args.report_json).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            Path(args.report_json).write_text(
+                json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         except OSError as error:
-            print(f"error: --report-json {args.report_json}: cannot write: {error.strerror}", file=sys.stderr)
+            print(
+                f"error: --report-json {args.report_json}: cannot write: {error.strerror}",
+                file=sys.stderr,
+            )
             return 1
     return report.exit_code
 

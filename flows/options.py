@@ -24,7 +24,9 @@ def parse_sources(text: str) -> tuple[str, ...]:
     known = all_sources()
     unknown = [name for name in names if name not in known]
     if unknown or not names:
-        raise UsageError(f"unknown source(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(known)}")
+        raise UsageError(
+            f"unknown source(s) {', '.join(unknown) or '(none given)'}; choose from {', '.join(known)}"
+        )
     return names
 
 
@@ -53,10 +55,20 @@ def run_options(
     if offline and refresh:
         raise UsageError("--offline and --refresh contradict each other: choose one")
     # Counts go to the history (default <catalog>/../history) unless nothing was asked or written.
-    history_folder = None if dry_run or offline else Path(history) if history else default_folder(Path(catalog))
+    history_folder = (
+        None if dry_run or offline else Path(history) if history else default_folder(Path(catalog))
+    )
     return RunOptions(
-        Path(catalog), Path(cache_dir), names, offline=offline, refresh=refresh, dry_run=dry_run, shard=parsed_shard,
-        history=history_folder, apply_venues=apply_venues, apply_code=apply_code,
+        Path(catalog),
+        Path(cache_dir),
+        names,
+        offline=offline,
+        refresh=refresh,
+        dry_run=dry_run,
+        shard=parsed_shard,
+        history=history_folder,
+        apply_venues=apply_venues,
+        apply_code=apply_code,
     )
 
 
@@ -66,22 +78,59 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m flows.enrich",
         description="Enrich a catalog of paper prototxt files with abstracts, authors, ids, citations and stars.",
     )
-    parser.add_argument("--catalog", default="meta", help="catalog folder, read recursively (default: meta)")
-    parser.add_argument("--cache-dir", default="cache", help="where fetched answers are cached (default: cache)")
-    parser.add_argument("--sources", default=defaults, help=f"comma-separated sources (default: {defaults})")
+    parser.add_argument(
+        "--catalog", default="meta", help="catalog folder, read recursively (default: meta)"
+    )
+    parser.add_argument(
+        "--cache-dir", default="cache", help="where fetched answers are cached (default: cache)"
+    )
+    parser.add_argument(
+        "--sources", default=defaults, help=f"comma-separated sources (default: {defaults})"
+    )
     parser.add_argument("--offline", action="store_true", help="use the cache alone; ask no API")
-    parser.add_argument("--refresh", action="store_true", help="ask every API again, even for cached answers")
-    parser.add_argument("--dry-run", action="store_true", help="print a unified diff per file that would change; write nothing")
-    parser.add_argument("--history", default="", metavar="DIR",
-                        help="count history and CHANGES.md (default: history beside the catalog folder); not written on --dry-run/--offline")
-    parser.add_argument("--shard", default="", metavar="K/N", help="only the files in shard K of N (0 <= K < N), by a hash of their path")
-    parser.add_argument("--report-json", metavar="FILE", help="also write the run's report as JSON (schemas/report.schema.json)")
-    parser.add_argument("--commit", action="store_true",
-                        help="one git commit of exactly the files the run wrote (refused when they hold uncommitted work)")
-    parser.add_argument("--push", action="store_true",
-                        help="implies --commit; push the branch to its upstream (rebasing when the remote moved)")
-    parser.add_argument("--apply-venues", action="store_true",
-                        help="write venue updates the sources agree on into pub (where/year) of entries listed as arXiv")
-    parser.add_argument("--apply-code", action="store_true",
-                        help="write a discovered repository GitHub confirms (the only candidate) into an empty code.url")
+    parser.add_argument(
+        "--refresh", action="store_true", help="ask every API again, even for cached answers"
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print a unified diff per file that would change; write nothing",
+    )
+    parser.add_argument(
+        "--history",
+        default="",
+        metavar="DIR",
+        help="count history and CHANGES.md (default: history beside the catalog folder); not written on --dry-run/--offline",
+    )
+    parser.add_argument(
+        "--shard",
+        default="",
+        metavar="K/N",
+        help="only the files in shard K of N (0 <= K < N), by a hash of their path",
+    )
+    parser.add_argument(
+        "--report-json",
+        metavar="FILE",
+        help="also write the run's report as JSON (schemas/report.schema.json)",
+    )
+    parser.add_argument(
+        "--commit",
+        action="store_true",
+        help="one git commit of exactly the files the run wrote (refused when they hold uncommitted work)",
+    )
+    parser.add_argument(
+        "--push",
+        action="store_true",
+        help="implies --commit; push the branch to its upstream (rebasing when the remote moved)",
+    )
+    parser.add_argument(
+        "--apply-venues",
+        action="store_true",
+        help="write venue updates the sources agree on into pub (where/year) of entries listed as arXiv",
+    )
+    parser.add_argument(
+        "--apply-code",
+        action="store_true",
+        help="write a discovered repository GitHub confirms (the only candidate) into an empty code.url",
+    )
     return parser

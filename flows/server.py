@@ -20,22 +20,29 @@ SECRET_PAGE = 200  # Secret blocks listed per request
 
 def secret_blocks() -> dict[str, str]:
     """Credential variable -> the Secret block holding it, for every registered source."""
-    return {c.variable: c.secret_block for source in all_sources().values() for c in source.credentials}
+    return {
+        c.variable: c.secret_block for source in all_sources().values() for c in source.credentials
+    }
 
 
 def environment_with_secrets(offline: bool = False) -> dict[str, str]:
     """os.environ, with each credential it lacks taken from its Secret block if one exists.
     One request lists the Secret blocks (not one per credential); none when offline (no API is asked)."""
     environ = dict(os.environ)
-    missing = {variable: block for variable, block in secret_blocks().items() if not environ.get(variable, "").strip()}
+    missing = {
+        variable: block
+        for variable, block in secret_blocks().items()
+        if not environ.get(variable, "").strip()
+    }
     if offline or not missing:
         return environ
     documents = {}
     with get_client(sync_client=True) as client:
         try:
             while True:  # in pages: the server caps how many it lists at once
-                page = client.read_block_documents_by_type("secret", offset=len(documents), limit=SECRET_PAGE,
-                                                           include_secrets=True)
+                page = client.read_block_documents_by_type(
+                    "secret", offset=len(documents), limit=SECRET_PAGE, include_secrets=True
+                )
                 documents.update((document.name, document) for document in page)
                 if len(page) < SECRET_PAGE:
                     break
@@ -65,5 +72,3 @@ def missing_rate_limits(sources: Iterable[str]) -> list[str]:
             except ObjectNotFound:
                 missing.append(rate_limit_name(source))
         return missing
-
-

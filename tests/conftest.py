@@ -59,7 +59,12 @@ class Outcome:
     err: str
 
 
-CREDENTIALS = ("GITHUB_TOKEN", "SEMANTIC_SCHOLAR_API_KEY", "OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD")
+CREDENTIALS = (
+    "GITHUB_TOKEN",
+    "SEMANTIC_SCHOLAR_API_KEY",
+    "OPENREVIEW_USERNAME",
+    "OPENREVIEW_PASSWORD",
+)
 
 
 def point_at(running, monkeypatch):
@@ -104,7 +109,9 @@ def run(prefect_server, tmp_path, capsys):
     """Run `python -m flows.enrich` in-process with the given flags; returns exit code and output."""
     from flows.enrich import main
 
-    def invoke(*args: str, catalog_dir: Path | None = None, cache_dir: Path | None = None) -> Outcome:
+    def invoke(
+        *args: str, catalog_dir: Path | None = None, cache_dir: Path | None = None
+    ) -> Outcome:
         argv = list(args)
         if catalog_dir is not None:
             argv += ["--catalog", str(catalog_dir)]
@@ -137,7 +144,9 @@ def read(path: Path):
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under folder, relative path -> bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def seed_copy(folder: Path, files: dict[str, bytes] | None = None) -> Path:
@@ -152,7 +161,13 @@ def assert_each_paper_reported(out: str, paths: list[str], source: str) -> None:
     """Every paper `source` left unanswered is in the output: on its own line, or counted in the
     source's one line (a source that is down, or failing the same way for several papers)."""
     lines = [line.strip() for line in out.splitlines()]
-    unnamed = [path for path in paths if not any(line.startswith(f"{path}: {source}") for line in lines)]
+    unnamed = [
+        path for path in paths if not any(line.startswith(f"{path}: {source}") for line in lines)
+    ]
     if unnamed:
-        grouped = [line for line in lines if line.startswith(f"{source}: ") and f" — {len(unnamed)} paper" in line]
+        grouped = [
+            line
+            for line in lines
+            if line.startswith(f"{source}: ") and f" — {len(unnamed)} paper" in line
+        ]
         assert len(grouped) == 1, (unnamed, out)

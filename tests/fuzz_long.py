@@ -57,8 +57,11 @@ class Tally:
         frame = traceback.extract_tb(error.__traceback__)[-1]
         key = (check, type(error).__name__, frame.filename, frame.lineno)
         found = self.violations.setdefault(
-            key, Violation(f"{check}: {type(error).__name__} at {Path(frame.filename).name}:{frame.lineno}",
-                           str(error).splitlines()[0][:160] if str(error) else "")
+            key,
+            Violation(
+                f"{check}: {type(error).__name__} at {Path(frame.filename).name}:{frame.lineno}",
+                str(error).splitlines()[0][:160] if str(error) else "",
+            ),
         )
         found.count += 1
         if found.shortest is None or len(repr(example)) < len(repr(found.shortest)):
@@ -70,8 +73,14 @@ def run_target(name: str, strategy, checks, budget: int) -> Tally:
     tally = Tally(name)
     report_every = max(budget // 10, 1)
 
-    @settings(max_examples=budget, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck), derandomize=False)
+    @settings(
+        max_examples=budget,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        derandomize=False,
+    )
     @given(strategy)
     def fuzz(example):
         tally.inputs += 1
@@ -81,8 +90,11 @@ def run_target(name: str, strategy, checks, budget: int) -> Tally:
             except Exception as error:  # noqa: BLE001 - every escape is a finding, recorded and counted
                 tally.record(check_name, error, example)
         if tally.inputs % report_every == 0:
-            print(f"  {name}: {tally.inputs:,} inputs, {len(tally.violations)} distinct violation(s), "
-                  f"{time.monotonic() - started:.0f} s", flush=True)
+            print(
+                f"  {name}: {tally.inputs:,} inputs, {len(tally.violations)} distinct violation(s), "
+                f"{time.monotonic() - started:.0f} s",
+                flush=True,
+            )
 
     started = time.monotonic()
     fuzz()
@@ -95,39 +107,66 @@ def targets(scratch: Path) -> dict[str, tuple]:
         test_fuzz.check_read_catalog(raw, scratch)
 
     return {
-        "ids": (st.one_of(test_fuzz.URLS, test_fuzz._ID_TEXT), [(c.__name__, c) for c in test_fuzz.ID_CHECKS]),
-        "match": (test_fuzz.title_pairs(), [("check_titles", lambda pair: test_fuzz.check_titles(*pair))]),
-        "catalog": (test_fuzz.CATALOG_BYTES, [("check_parse_entry", test_fuzz.check_parse_entry),
-                                              ("check_read_catalog", read_catalog)]),
+        "ids": (
+            st.one_of(test_fuzz.URLS, test_fuzz._ID_TEXT),
+            [(c.__name__, c) for c in test_fuzz.ID_CHECKS],
+        ),
+        "match": (
+            test_fuzz.title_pairs(),
+            [("check_titles", lambda pair: test_fuzz.check_titles(*pair))],
+        ),
+        "catalog": (
+            test_fuzz.CATALOG_BYTES,
+            [
+                ("check_parse_entry", test_fuzz.check_parse_entry),
+                ("check_read_catalog", read_catalog),
+            ],
+        ),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--examples", type=int, default=100_000, help="generated inputs per target (default 100,000)")
-    parser.add_argument("--targets", default="ids,match,catalog", help="comma-separated: ids, match, catalog")
+    parser.add_argument(
+        "--examples",
+        type=int,
+        default=100_000,
+        help="generated inputs per target (default 100,000)",
+    )
+    parser.add_argument(
+        "--targets", default="ids,match,catalog", help="comma-separated: ids, match, catalog"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fuzz-long-") as scratch:
         available = targets(Path(scratch))
         chosen = [name.strip() for name in args.targets.split(",") if name.strip()]
         unknown = [name for name in chosen if name not in available]
         if unknown:
-            parser.error(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(available)}")
-        print(f"fuzz_long: {args.examples:,} inputs per target; targets {', '.join(chosen)}; pid {os.getpid()}", flush=True)
+            parser.error(
+                f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(available)}"
+            )
+        print(
+            f"fuzz_long: {args.examples:,} inputs per target; targets {', '.join(chosen)}; pid {os.getpid()}",
+            flush=True,
+        )
         tallies = []
         for name in chosen:
             strategy, checks = available[name]
             tallies.append(run_target(name, strategy, checks, args.examples))
     print("\ntarget    inputs      seconds  inputs/s  distinct violations")
     for tally in tallies:
-        print(f"{tally.target:<9} {tally.inputs:>9,}  {tally.seconds:>8.1f}  {tally.inputs / max(tally.seconds, 1e-9):>8.0f}  "
-              f"{len(tally.violations)}")
+        print(
+            f"{tally.target:<9} {tally.inputs:>9,}  {tally.seconds:>8.1f}  {tally.inputs / max(tally.seconds, 1e-9):>8.0f}  "
+            f"{len(tally.violations)}"
+        )
     failed = False
     for tally in tallies:
         for violation in tally.violations.values():
             failed = True
-            print(f"\n[{tally.target}] {violation.where} ({violation.count:,} inputs)\n  {violation.message}\n"
-                  f"  shortest input: {violation.shortest!r}"[:600])
+            print(
+                f"\n[{tally.target}] {violation.where} ({violation.count:,} inputs)\n  {violation.message}\n"
+                f"  shortest input: {violation.shortest!r}"[:600]
+            )
     short = [t.target for t in tallies if t.inputs < args.examples]
     if short:
         print(f"\nwarning: fewer inputs than asked for: {', '.join(short)}")

@@ -28,8 +28,17 @@ def no_git_identity(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL",
-                 "GITHUB_TOKEN", publish.NAME_VARIABLE, publish.EMAIL_VARIABLE, "GIT_CONFIG_COUNT"):
+    for name in (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "EMAIL",
+        "GITHUB_TOKEN",
+        publish.NAME_VARIABLE,
+        publish.EMAIL_VARIABLE,
+        "GIT_CONFIG_COUNT",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -41,7 +50,9 @@ def clone(remote: Path | str, target: Path, identity: tuple[str, str] | None = N
     return target
 
 
-def curator_commit(checkout: Path, files: dict[str, str], message: str = "curator edit", push: bool = True) -> None:
+def curator_commit(
+    checkout: Path, files: dict[str, str], message: str = "curator edit", push: bool = True
+) -> None:
     for name, text in files.items():
         (checkout / name).parent.mkdir(parents=True, exist_ok=True)
         (checkout / name).write_text(text)

@@ -9,17 +9,50 @@ import tempfile
 from pathlib import Path
 
 # What a child process may inherit from the developer's shell; everything else is dropped.
-KEPT = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
+KEPT = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "SYSTEMROOT",
+    "VIRTUAL_ENV",
+)
 # Dropped from the test process itself: anything that would reach a real account or host.
 DROPPED_PREFIXES = ("PREFECT_", "ENRICH_")
 DROPPED = (
-    "GITHUB_TOKEN", "GH_TOKEN", "SEMANTIC_SCHOLAR_API_KEY", "OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD",
-    "OPENALEX_API_KEY", "HF_TOKEN", "HUGGINGFACE_TOKEN", "ARXIV_API_URL", "SEMANTIC_SCHOLAR_API_URL",
-    "OPENREVIEW_API_URL", "OPENREVIEW_API_V1_URL", "GITHUB_API_URL", "HUGGINGFACE_API_URL", "OPENALEX_API_URL",
-    "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "SEMANTIC_SCHOLAR_API_KEY",
+    "OPENREVIEW_USERNAME",
+    "OPENREVIEW_PASSWORD",
+    "OPENALEX_API_KEY",
+    "HF_TOKEN",
+    "HUGGINGFACE_TOKEN",
+    "ARXIV_API_URL",
+    "SEMANTIC_SCHOLAR_API_URL",
+    "OPENREVIEW_API_URL",
+    "OPENREVIEW_API_V1_URL",
+    "GITHUB_API_URL",
+    "HUGGINGFACE_API_URL",
+    "OPENALEX_API_URL",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
 )
-QUIET = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "NO_PROXY": "127.0.0.1,localhost",
-         "no_proxy": "127.0.0.1,localhost"}
+QUIET = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "NO_PROXY": "127.0.0.1,localhost",
+    "no_proxy": "127.0.0.1,localhost",
+}
 
 
 def _dropped(name: str) -> bool:

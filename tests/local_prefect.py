@@ -35,19 +35,28 @@ class LocalPrefect:
         home = folder / "prefect-home"
         home.mkdir(parents=True)
         self.api_url = api_url or f"http://127.0.0.1:{self.port}/api"
-        self.env = child_env(home, {
-            **extra_env,
-            "PREFECT_API_URL": self.api_url,
-            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-            "PREFECT_UI_ENABLED": "false",
-        })
+        self.env = child_env(
+            home,
+            {
+                **extra_env,
+                "PREFECT_API_URL": self.api_url,
+                "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+                "PREFECT_UI_ENABLED": "false",
+            },
+        )
         self.started: list[subprocess.Popen] = []
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         """A background prefect command in its own process group, logging to FOLDER/NAME.log."""
         log = (self.folder / f"{name}.log").open("wb")
-        process = subprocess.Popen([PREFECT, *args], env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [PREFECT, *args],
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.started.append(process)
         return process
 
@@ -56,7 +65,14 @@ class LocalPrefect:
 
     def __call__(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         """Run a prefect command to completion; it must succeed."""
-        done = subprocess.run([PREFECT, *args], env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [PREFECT, *args],
+            env=self.env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         return done
 
@@ -76,7 +92,9 @@ class LocalPrefect:
                 pass
             server = next((p for p in self.started if p.args[1:2] == ["server"]), None)
             assert server is None or server.poll() is None, self.log("server")
-            assert time.monotonic() < deadline, self.log("server") if server else "no answer from " + self.api_url
+            assert time.monotonic() < deadline, (
+                self.log("server") if server else "no answer from " + self.api_url
+            )
             time.sleep(0.5)
 
     def stop_all(self) -> None:

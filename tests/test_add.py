@@ -43,7 +43,15 @@ def test_inputs_are_classified(text, kind, key):
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "https://example.com/paper/1", "huggingface.co/papers/not-an-id", "example.org/x", "SparseGPT"]
+    "text",
+    [
+        "",
+        "   ",
+        "https://example.com/paper/1",
+        "huggingface.co/papers/not-an-id",
+        "example.org/x",
+        "SparseGPT",
+    ],
 )
 def test_unusable_inputs_say_why(text):
     with pytest.raises(AddError):
@@ -79,12 +87,19 @@ def catalog(root: Path) -> Known:
     return add.survey(
         root,
         [
-            entry(f"{root}/2023/a.prototxt",
-                  'paper { title: "SparseGPT: Massive" url: "https://arxiv.org/pdf/2301.00774.pdf" } pub { where: "ICLR" }'),
-            entry(f"{root}/2023/b.prototxt",
-                  'paper { title: "Other" url: "https://openreview.net/forum?id=abcdefg" } pub { where: "ICLR" } '
-                  'enrichment { venue: "International Conference on Learning Representations" doi: "10.1/ABC" }'),
-            entry(f"{root}/2024/c.prototxt", 'paper { title: "Third" } pub { where: "NeurIPS" } enrichment { semantic_scholar_id: "f00" }'),
+            entry(
+                f"{root}/2023/a.prototxt",
+                'paper { title: "SparseGPT: Massive" url: "https://arxiv.org/pdf/2301.00774.pdf" } pub { where: "ICLR" }',
+            ),
+            entry(
+                f"{root}/2023/b.prototxt",
+                'paper { title: "Other" url: "https://openreview.net/forum?id=abcdefg" } pub { where: "ICLR" } '
+                'enrichment { venue: "International Conference on Learning Representations" doi: "10.1/ABC" }',
+            ),
+            entry(
+                f"{root}/2024/c.prototxt",
+                'paper { title: "Third" } pub { where: "NeurIPS" } enrichment { semantic_scholar_id: "f00" }',
+            ),
         ],
     )
 
@@ -93,7 +108,9 @@ def test_year_folders_are_detected(tmp_path):
     assert catalog(tmp_path).year_folders
     flat = add.survey(tmp_path, [entry(f"{tmp_path}/a.prototxt", 'paper { title: "A b" }')])
     assert not flat.year_folders
-    assert add.target_path(catalog(tmp_path), 2025, "X.prototxt") == tmp_path / "2025" / "X.prototxt"
+    assert (
+        add.target_path(catalog(tmp_path), 2025, "X.prototxt") == tmp_path / "2025" / "X.prototxt"
+    )
     assert add.target_path(flat, 2025, "X.prototxt") == tmp_path / "X.prototxt"
 
 
@@ -103,7 +120,10 @@ def test_year_folders_are_detected(tmp_path):
         (PaperRecord("arxiv", "New title", arxiv_id="2301.00774"), "2023/a.prototxt"),
         (PaperRecord("openreview", "New title", openreview_id="abcdefg"), "2023/b.prototxt"),
         (PaperRecord("semantic_scholar", "New title", doi="10.1/abc"), "2023/b.prototxt"),
-        (PaperRecord("semantic_scholar", "New title", semantic_scholar_id="f00"), "2024/c.prototxt"),
+        (
+            PaperRecord("semantic_scholar", "New title", semantic_scholar_id="f00"),
+            "2024/c.prototxt",
+        ),
         (PaperRecord("arxiv", "sparsegpt massive!", arxiv_id="9999.99999"), "2023/a.prototxt"),
         (PaperRecord("arxiv", "A new paper", arxiv_id="9999.99999"), None),
     ],
@@ -140,16 +160,30 @@ def test_names_are_the_abbr_else_a_stable_id_name_never_one_in_use():
     assert add.file_name("SparseGPT", "arxiv:2301.00774", set()) == "SparseGPT.prototxt"
     by_id = add.file_name("SparseGPT", "arxiv:2301.00774", {"sparsegpt.prototxt"})
     assert by_id == add.file_name("", "arxiv:2301.00774", set())  # stable
-    assert len(by_id) == len("XXXXXXXX.prototxt") and by_id[:8].isalnum() and by_id[:8].upper() == by_id[:8]
+    assert (
+        len(by_id) == len("XXXXXXXX.prototxt")
+        and by_id[:8].isalnum()
+        and by_id[:8].upper() == by_id[:8]
+    )
     assert add.file_name("", "arxiv:2301.00774", {by_id.casefold()}) != by_id
     assert add.file_name("A/B net", "k", set()) == "A-B-net.prototxt"
 
 
 def test_new_entry_prints_like_a_curated_one():
     record = PaperRecord(
-        "arxiv", "RPTQ: Reorder-based Post-training Quantization", authors=("Zhihang Yuan", "Lin Niu"), year=2023, arxiv_id="2304.01089"
+        "arxiv",
+        "RPTQ: Reorder-based Post-training Quantization",
+        authors=("Zhihang Yuan", "Lin Niu"),
+        year=2023,
+        arxiv_id="2304.01089",
     )
-    info = add.new_entry(record, "https://arxiv.org/abs/2304.01089", "arXiv", [10], "https://github.com/hahnyuan/RPTQ4LLM")
+    info = add.new_entry(
+        record,
+        "https://arxiv.org/abs/2304.01089",
+        "arXiv",
+        [10],
+        "https://github.com/hahnyuan/RPTQ4LLM",
+    )
     assert text_format.MessageToString(info, as_utf8=True) == (
         "paper {\n"
         '  title: "RPTQ: Reorder-based Post-training Quantization"\n'
@@ -173,12 +207,26 @@ def test_new_entry_prints_like_a_curated_one():
 
 def test_a_title_search_links_the_strongest_id_found():
     wanted = Wanted("t", TITLE, "t")
-    assert add.best_link(PaperRecord("semantic_scholar", "t", arxiv_id="2301.00774", doi="10.1/x"), wanted) == "https://arxiv.org/abs/2301.00774"
-    assert add.best_link(PaperRecord("semantic_scholar", "t", doi="10.1/X"), wanted) == "https://doi.org/10.1/x"
-    assert add.best_link(PaperRecord("semantic_scholar", "t", semantic_scholar_id="abc"), wanted) == "https://www.semanticscholar.org/paper/abc"
+    assert (
+        add.best_link(
+            PaperRecord("semantic_scholar", "t", arxiv_id="2301.00774", doi="10.1/x"), wanted
+        )
+        == "https://arxiv.org/abs/2301.00774"
+    )
+    assert (
+        add.best_link(PaperRecord("semantic_scholar", "t", doi="10.1/X"), wanted)
+        == "https://doi.org/10.1/x"
+    )
+    assert (
+        add.best_link(PaperRecord("semantic_scholar", "t", semantic_scholar_id="abc"), wanted)
+        == "https://www.semanticscholar.org/paper/abc"
+    )
 
 
-@pytest.mark.parametrize(("venue", "year"), [("ICLR 2024 poster", 2024), ("NeurIPS", None), ("Proc. 12345", None), ("", None)])
+@pytest.mark.parametrize(
+    ("venue", "year"),
+    [("ICLR 2024 poster", 2024), ("NeurIPS", None), ("Proc. 12345", None), ("", None)],
+)
 def test_year_from_venue(venue, year):
     assert add.year_from_venue(venue) == year
 
@@ -186,7 +234,10 @@ def test_year_from_venue(venue, year):
 @pytest.mark.parametrize(
     ("abstract", "url"),
     [
-        ("Code is at https://github.com/IST-DASLab/sparsegpt.", "https://github.com/ist-daslab/sparsegpt"),
+        (
+            "Code is at https://github.com/IST-DASLab/sparsegpt.",
+            "https://github.com/ist-daslab/sparsegpt",
+        ),
         ("See github.com/a/b and github.com/c/d.", ""),
         ("No code.", ""),
     ],
@@ -196,5 +247,8 @@ def test_code_is_the_one_repository_the_abstract_names(abstract, url):
 
 
 def test_a_venue_the_catalog_names_itself_is_used(tmp_path):
-    known = add.survey(tmp_path, [entry(f"{tmp_path}/a.prototxt", 'paper { title: "A b" } pub { where: "SparseML" }')])
+    known = add.survey(
+        tmp_path,
+        [entry(f"{tmp_path}/a.prototxt", 'paper { title: "A b" } pub { where: "SparseML" }')],
+    )
     assert add.short_venue("SparseML 2024 (oral)", known) == "SparseML"

@@ -67,11 +67,15 @@ def new_files(catalog, before: dict[str, bytes]) -> dict[str, bytes]:
 
 def test_hugging_face_link_is_added_and_enriched_byte_for_byte(add_papers, catalog):
     before = snapshot(catalog)
-    outcome = add_papers("https://huggingface.co/papers/2509.04664", "--keyword", "survey", catalog_dir=catalog)
+    outcome = add_papers(
+        "https://huggingface.co/papers/2509.04664", "--keyword", "survey", catalog_dir=catalog
+    )
     assert outcome.code == 0, outcome.out + outcome.err
-    (name, content), = new_files(catalog, before).items()
+    ((name, content),) = new_files(catalog, before).items()
     assert content == expected("hallucinate.prototxt")
-    assert name.endswith(".prototxt") and len(name) == len("XXXXXXXX.prototxt")  # no abbr: a stable id name
+    assert name.endswith(".prototxt") and len(name) == len(
+        "XXXXXXXX.prototxt"
+    )  # no abbr: a stable id name
     assert f"added {catalog / name}: Why Language Models Hallucinate (arXiv 2025)" in outcome.out
     assert snapshot(catalog) == {**before, name: content}  # nothing else touched
 
@@ -89,7 +93,10 @@ def test_doi_is_added_with_its_doi_link(add_papers, catalog):
     outcome = add_papers("doi:10.1145/1234567.7654321", catalog_dir=catalog)
     assert outcome.code == 0, outcome.out + outcome.err
     (content,) = new_files(catalog, before).values()
-    assert b'url: "https://doi.org/10.1145/1234567.7654321"' in content and b'where: "arXiv"' in content
+    assert (
+        b'url: "https://doi.org/10.1145/1234567.7654321"' in content
+        and b'where: "arXiv"' in content
+    )
 
 
 def test_a_confident_title_is_added(add_papers, catalog):
@@ -97,15 +104,22 @@ def test_a_confident_title_is_added(add_papers, catalog):
     outcome = add_papers("Why language models hallucinate", catalog_dir=catalog)
     assert outcome.code == 0, outcome.out + outcome.err
     (content,) = new_files(catalog, before).values()
-    assert content == expected("hallucinate.prototxt").replace(b"keyword {\n  words: survey\n}\n", b"")
+    assert content == expected("hallucinate.prototxt").replace(
+        b"keyword {\n  words: survey\n}\n", b""
+    )
 
 
-def test_a_title_without_a_confident_match_prints_the_candidate_and_writes_nothing(add_papers, catalog):
+def test_a_title_without_a_confident_match_prints_the_candidate_and_writes_nothing(
+    add_papers, catalog
+):
     before = snapshot(catalog)
     outcome = add_papers("Why Language Models Hallucinate Less Often Today", catalog_dir=catalog)
     assert outcome.code == 1
     assert snapshot(catalog) == before
-    assert "no confident match (candidate: 'Why Language Models Hallucinate', 2025); nothing written" in outcome.out
+    assert (
+        "no confident match (candidate: 'Why Language Models Hallucinate', 2025); nothing written"
+        in outcome.out
+    )
 
 
 @pytest.mark.parametrize(
@@ -114,11 +128,19 @@ def test_a_title_without_a_confident_match_prints_the_candidate_and_writes_nothi
         ("https://arxiv.org/abs/2301.00774v2", "sparsegpt.prototxt"),
         ("arXiv:2304.01089", "RPTQ.prototxt"),
         ("https://openreview.net/forum?id=vVJZtlZB9D", "BU38BOQE.prototxt"),
-        ("SparseGPT: Massive Language Models Can be Accurately Pruned in One-Shot", "sparsegpt.prototxt"),
-        ("https://huggingface.co/papers/2303.06862", "QBBMHBHQ.prototxt"),  # OTOv2's arXiv id, known from the S2 answer
+        (
+            "SparseGPT: Massive Language Models Can be Accurately Pruned in One-Shot",
+            "sparsegpt.prototxt",
+        ),
+        (
+            "https://huggingface.co/papers/2303.06862",
+            "QBBMHBHQ.prototxt",
+        ),  # OTOv2's arXiv id, known from the S2 answer
     ],
 )
-def test_a_paper_already_in_the_catalog_is_named_and_not_added(add_papers, catalog, given, existing):
+def test_a_paper_already_in_the_catalog_is_named_and_not_added(
+    add_papers, catalog, given, existing
+):
     before = snapshot(catalog)
     outcome = add_papers(given, catalog_dir=catalog)
     assert outcome.code == 1
@@ -132,7 +154,9 @@ def test_dry_run_prints_the_file_and_writes_nothing(add_papers, catalog):
     assert outcome.code == 0, outcome.out
     assert snapshot(catalog) == before
     lines = outcome.out.split("\n", 1)
-    assert lines[0].startswith(f"would add {catalog}/") and lines[0].endswith(": Why Language Models Hallucinate (arXiv 2025)")
+    assert lines[0].startswith(f"would add {catalog}/") and lines[0].endswith(
+        ": Why Language Models Hallucinate (arXiv 2025)"
+    )
     # The file as it would be written before enrichment: what the curator's fields hold.
     assert lines[1].startswith(expected("hallucinate.prototxt").split(b"enrichment {")[0].decode())
 
@@ -141,7 +165,13 @@ def test_several_inputs_are_independent_and_each_failure_is_named(add_papers, ca
     listing = tmp_path / "list.txt"
     listing.write_text("# to add\nhttps://example.com/paper/1\n\n2509.04664\n", encoding="utf-8")
     before = snapshot(catalog)
-    outcome = add_papers("arXiv:2304.01089", "https://openreview.net/forum?id=vXxardq6db", "--file", str(listing), catalog_dir=catalog)
+    outcome = add_papers(
+        "arXiv:2304.01089",
+        "https://openreview.net/forum?id=vXxardq6db",
+        "--file",
+        str(listing),
+        catalog_dir=catalog,
+    )
     assert outcome.code == 1
     assert len(new_files(catalog, before)) == 2
     assert f"arXiv:2304.01089: already in the catalog: {catalog / 'RPTQ.prototxt'}" in outcome.out
@@ -154,7 +184,10 @@ def test_the_same_paper_twice_in_one_run_is_added_once(add_papers, catalog):
     outcome = add_papers("2509.04664", "https://arxiv.org/abs/2509.04664v1", catalog_dir=catalog)
     assert outcome.code == 1
     (name,) = new_files(catalog, before)
-    assert f"https://arxiv.org/abs/2509.04664v1: already in the catalog: {catalog / name}" in outcome.out
+    assert (
+        f"https://arxiv.org/abs/2509.04664v1: already in the catalog: {catalog / name}"
+        in outcome.out
+    )
 
 
 def test_a_keyword_typo_lists_the_valid_names(add_papers, catalog):
@@ -172,6 +205,11 @@ def test_the_flow_takes_a_list_of_links(add_papers, catalog, tmp_path):
     from flows.add import add_papers as flow
 
     before = snapshot(catalog)
-    state = flow(links=["2509.04664", "arXiv:2304.01089"], catalog=str(catalog), cache_dir=str(tmp_path / "cache"), return_state=True)
+    state = flow(
+        links=["2509.04664", "arXiv:2304.01089"],
+        catalog=str(catalog),
+        cache_dir=str(tmp_path / "cache"),
+        return_state=True,
+    )
     assert state.is_failed() and state.message.startswith("1 of 2 added")
     assert len(new_files(catalog, before)) == 1

@@ -18,14 +18,29 @@ def test_add_papers_deployment_adds_the_links_it_is_given(api, catalog, tmp_path
     try:
         server.start_server()
         server("work-pool", "create", "enrich-pool", "--type", "process")
-        server("--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "by-hand")
+        server(
+            "--no-prompt",
+            "deploy",
+            "--prefect-file",
+            "deployments/prefect.yaml",
+            "--name",
+            "by-hand",
+        )
         server.start("worker", "worker", "start", "--pool", "enrich-pool")
         before = snapshot(catalog)
         run = server(
-            "deployment", "run", "add-papers/by-hand",
-            "--param", f"links={json.dumps(['https://huggingface.co/papers/2509.04664'])}",
-            "--param", f"catalog={catalog}", "--param", f"cache_dir={tmp_path / 'cache'}",
-            "--watch", "--watch-timeout", "240",
+            "deployment",
+            "run",
+            "add-papers/by-hand",
+            "--param",
+            f"links={json.dumps(['https://huggingface.co/papers/2509.04664'])}",
+            "--param",
+            f"catalog={catalog}",
+            "--param",
+            f"cache_dir={tmp_path / 'cache'}",
+            "--watch",
+            "--watch-timeout",
+            "240",
             timeout=300,
         )
         assert "Completed" in run.stdout, run.stdout + server.log("worker")

@@ -41,7 +41,9 @@ class RecordingSession:
 
 
 def test_arxiv_client_fetches_through_its_private_session_and_url_format():
-    assert version("arxiv").split(".")[0] == "4", "the seam below was checked on arxiv 4.x: re-check, then move the bound"
+    assert version("arxiv").split(".")[0] == "4", (
+        "the seam below was checked on arxiv 4.x: re-check, then move the bound"
+    )
     client = arxiv.Client(page_size=100, delay_seconds=0, num_retries=0)
     assert hasattr(client, "_session") and hasattr(client, "query_url_format")
     client.query_url_format = "http://127.0.0.1:9/api/query?{}"

@@ -16,18 +16,18 @@ from doubles import Fault
 from enrich import catalog as catalog_io
 from enrich.schema import paper_pb2
 
-RPTQ = b'''paper {
+RPTQ = b"""paper {
   title: "RPTQ: Reorder-based Post-training Quantization for Large Language Models"
   abbr: "abbr"
   url: "https://arxiv.org/abs/2304.01089"
   authors: "Name1"
 }
-'''
-SPARSEGPT = b'''paper {
+"""
+SPARSEGPT = b"""paper {
   title: "SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot"
   url: "https://arxiv.org/pdf/2301.00774v3.pdf"
 }
-'''
+"""
 ARXIV = ("--sources", "arxiv")
 
 
@@ -54,7 +54,9 @@ def assert_named_untouched_rest_enriched(outcome, root: Path, name: str, data: b
 # -- empty, binary and huge files ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("data", [b"", b"\n  \n\t\n", b"# nothing here yet\n"], ids=["empty", "blank", "comment-only"])
+@pytest.mark.parametrize(
+    "data", [b"", b"\n  \n\t\n", b"# nothing here yet\n"], ids=["empty", "blank", "comment-only"]
+)
 def test_empty_file_is_named_left_empty_and_the_rest_enriched(data, api, tmp_path, run):
     root = make_catalog(tmp_path, {"good.prototxt": RPTQ, "empty.prototxt": data})
     outcome = run(*ARXIV, catalog_dir=root)
@@ -166,7 +168,10 @@ def test_symlink_loop_and_dangling_symlink_do_not_stop_the_run(api, tmp_path, ru
     assert outcome.code in (0, 1), outcome.out + outcome.err
     assert "papers read: 1" in outcome.out, outcome.out + outcome.err
     assert enriched(root / "good.prototxt")
-    assert all((root / name).is_symlink() for name in ("a.prototxt", "b.prototxt", "self.prototxt", "dangling.prototxt"))
+    assert all(
+        (root / name).is_symlink()
+        for name in ("a.prototxt", "b.prototxt", "self.prototxt", "dangling.prototxt")
+    )
 
 
 def test_symlink_to_another_entry_inside_the_catalog_stays_a_symlink(api, tmp_path, run):
@@ -182,26 +187,44 @@ def test_symlink_to_another_entry_inside_the_catalog_stays_a_symlink(api, tmp_pa
 # -- duplicates ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sources", [(), ARXIV, ("--sources", "semantic_scholar")], ids=["all-sources", "arxiv", "semantic_scholar"])
-def test_same_arxiv_id_in_two_files_both_enriched_and_reported_as_duplicates(sources, api, tmp_path, run):
+@pytest.mark.parametrize(
+    "sources",
+    [(), ARXIV, ("--sources", "semantic_scholar")],
+    ids=["all-sources", "arxiv", "semantic_scholar"],
+)
+def test_same_arxiv_id_in_two_files_both_enriched_and_reported_as_duplicates(
+    sources, api, tmp_path, run
+):
     twin = RPTQ.replace(b"abs/2304.01089", b"pdf/2304.01089v2.pdf")
     root = make_catalog(tmp_path, {"2023/rptq.prototxt": RPTQ, "2024/rptq-again.prototxt": twin})
     outcome = run(*sources, catalog_dir=root)
     assert outcome.code == 0, outcome.out
     first, second = root / "2023" / "rptq.prototxt", root / "2024" / "rptq-again.prototxt"
     assert b"enrichment {" in first.read_bytes() and b"enrichment {" in second.read_bytes()
-    duplicate = [line for line in outcome.out.splitlines() if "duplicate" in line and "2304.01089" in line]
+    duplicate = [
+        line for line in outcome.out.splitlines() if "duplicate" in line and "2304.01089" in line
+    ]
     assert duplicate and str(first) in duplicate[0] and str(second) in duplicate[0], outcome.out
 
 
-def test_same_openreview_id_in_two_files_both_enriched_and_reported_as_duplicates(api, tmp_path, run):
+def test_same_openreview_id_in_two_files_both_enriched_and_reported_as_duplicates(
+    api, tmp_path, run
+):
     seed = (ROOT / "meta" / "22C0A4RH.prototxt").read_bytes()
     assert b"forum?id=mhnHqRqcjYU" in seed
-    root = make_catalog(tmp_path, {"a.prototxt": seed, "b.prototxt": seed.replace(b"forum?id=", b"pdf?id=")})
+    root = make_catalog(
+        tmp_path, {"a.prototxt": seed, "b.prototxt": seed.replace(b"forum?id=", b"pdf?id=")}
+    )
     outcome = run("--sources", "openreview", catalog_dir=root)
     assert outcome.code == 0, outcome.out
-    assert all(b'openreview_id: "mhnHqRqcjYU"' in (root / name).read_bytes() for name in ("a.prototxt", "b.prototxt"))
-    assert f"duplicate openreview:mhnHqRqcjYU: {root / 'a.prototxt'}, {root / 'b.prototxt'}" in outcome.out
+    assert all(
+        b'openreview_id: "mhnHqRqcjYU"' in (root / name).read_bytes()
+        for name in ("a.prototxt", "b.prototxt")
+    )
+    assert (
+        f"duplicate openreview:mhnHqRqcjYU: {root / 'a.prototxt'}, {root / 'b.prototxt'}"
+        in outcome.out
+    )
     assert api.openreview_v1.count("GET", "/notes") == 1
 
 
@@ -222,7 +245,11 @@ def test_read_only_file_is_reported_untouched_and_the_rest_enriched(api, tmp_pat
 @contextmanager
 def unwritable(path: Path):
     """Make a file or folder unwritable even for root (immutable), else by permissions."""
-    immutable = os.geteuid() == 0 and subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode == 0
+    immutable = (
+        os.geteuid() == 0
+        and subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False).returncode
+        == 0
+    )
     if not immutable:
         assert os.geteuid() != 0, "running as root without chattr: cannot make anything unwritable"
         path.chmod(0o555 if path.is_dir() else 0o444)
@@ -249,7 +276,9 @@ def test_file_in_an_unwritable_folder_is_reported_not_crashed(api, tmp_path, run
     root = make_catalog(tmp_path, {"good.prototxt": RPTQ, "2023/locked.prototxt": SPARSEGPT})
     with unwritable(root / "2023"):
         outcome = run(*ARXIV, catalog_dir=root)
-        assert sorted(p.name for p in (root / "2023").iterdir()) == ["locked.prototxt"]  # no temporary left
+        assert sorted(p.name for p in (root / "2023").iterdir()) == [
+            "locked.prototxt"
+        ]  # no temporary left
     assert outcome.code == 1, outcome.out
     assert (root / "2023" / "locked.prototxt").read_bytes() == SPARSEGPT
     assert f"{root / '2023' / 'locked.prototxt'}: cannot write" in outcome.out
@@ -279,8 +308,11 @@ def test_url_with_non_ascii_digits_does_not_spoil_the_arxiv_batch(api, tmp_path,
         "<entry><id>https://arxiv.org/api/errors#incorrect_id_format</id><title>Error</title>"
         "<summary>incorrect id format</summary></entry></feed>\n"
     )
-    api.arxiv.inject(Fault.status(400, error_feed, {"content-type": "application/atom+xml"}), times=100,
-                     match=lambda request: not (request.param("id_list") or "").isascii())
+    api.arxiv.inject(
+        Fault.status(400, error_feed, {"content-type": "application/atom+xml"}),
+        times=100,
+        match=lambda request: not (request.param("id_list") or "").isascii(),
+    )
     outcome = run(*ARXIV, catalog_dir=root)
     assert enriched(root / "good.prototxt"), outcome.out
     assert f"{root / 'good.prototxt'}: arxiv failed" not in outcome.out

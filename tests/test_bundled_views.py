@@ -10,4 +10,6 @@ from flows.render import main
 def test_bundled_catalog_views_are_current(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     code = main(["--check"])
-    assert code == 0, "run `python -m flows.render` at the project root:\n" + capsys.readouterr().out
+    assert code == 0, (
+        "run `python -m flows.render` at the project root:\n" + capsys.readouterr().out
+    )

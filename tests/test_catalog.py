@@ -12,13 +12,13 @@ from conftest import snapshot
 from enrich import catalog as catalog_io
 from enrich.schema import paper_pb2
 
-ENTRY = b'''paper {
+ENTRY = b"""paper {
   title: "RPTQ: Reorder-based Post-training Quantization for Large Language Models"
   abbr: "abbr"
   url: "https://arxiv.org/abs/2304.01089"
   authors: "Name1"
 }
-'''
+"""
 
 
 def test_catalog_in_year_folders_with_upstream_search_files(api, tmp_path, run):
@@ -78,7 +78,9 @@ def test_read_only_file_is_reported_not_crashed(api, tmp_path, run):
     root.mkdir()
     target = root / "ro.prototxt"
     target.write_bytes(ENTRY)
-    target.chmod(0o444)  # read-only by its mode, which the run respects even as root (who could write it)
+    target.chmod(
+        0o444
+    )  # read-only by its mode, which the run respects even as root (who could write it)
     outcome = run("--sources", "arxiv", catalog_dir=root)
     assert outcome.code == 1 and "read-only" in outcome.out
     assert target.read_bytes() == ENTRY
@@ -112,8 +114,9 @@ def test_kill_during_write_leaves_old_or_new_file_never_half(tmp_path):
     big.paper.title = "x" * 200_000
     (tmp_path / "big.bin").write_bytes(catalog_io.render(big))
     script = tmp_path / "writer.py"
-    script.write_text(textwrap.dedent(
-        f"""
+    script.write_text(
+        textwrap.dedent(
+            f"""
         from pathlib import Path
         from enrich import catalog
         small = {ENTRY!r}
@@ -122,7 +125,8 @@ def test_kill_during_write_leaves_old_or_new_file_never_half(tmp_path):
             catalog.write_entry({str(target)!r}, big)
             catalog.write_entry({str(target)!r}, small)
         """
-    ))
+        )
+    )
     for delay in (0.05, 0.1, 0.17, 0.23, 0.31):
         child = subprocess.Popen([sys.executable, str(script)])
         try:
@@ -135,7 +139,11 @@ def test_kill_during_write_leaves_old_or_new_file_never_half(tmp_path):
         assert data in (ENTRY, catalog_io.render(big))
         catalog_io.parse_entry(str(target), data)
     catalog_io.remove_temporaries(tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["big.bin", "entry.prototxt", "writer.py"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [
+        "big.bin",
+        "entry.prototxt",
+        "writer.py",
+    ]
 
 
 def test_writing_is_skipped_when_nothing_changed(api, catalog, run):
@@ -145,5 +153,7 @@ def test_writing_is_skipped_when_nothing_changed(api, catalog, run):
     assert first != original  # the first run did write
     before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in catalog.iterdir()}
     run(catalog_dir=catalog)
-    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in catalog.iterdir()} == before  # not even rewritten
+    assert {
+        p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in catalog.iterdir()
+    } == before  # not even rewritten
     assert snapshot(catalog) == first

@@ -11,13 +11,17 @@ from enrich.run import today_utc
 from enrich.schema import paper_pb2
 
 
-def test_run_appends_counts_and_a_changes_section_and_a_quiet_night_writes_nothing(api, catalog, run):
+def test_run_appends_counts_and_a_changes_section_and_a_quiet_night_writes_nothing(
+    api, catalog, run
+):
     outcome = run(catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     history = catalog.parent / "history"
     today = today_utc()
     series = read_history(history)
-    assert series["sparsegpt"].citations == ((today, 612),) and series["sparsegpt"].stars == ((today, 765),)
+    assert series["sparsegpt"].citations == ((today, 612),) and series["sparsegpt"].stars == (
+        (today, 765),
+    )
     assert "RPTQ" in series and len(series) == 26
     changes = (history / "CHANGES.md").read_text(encoding="utf-8")
     assert changes.startswith("# Catalog changes\n") and f"\n## {today} " in changes
@@ -49,17 +53,31 @@ def info(text: str) -> paper_pb2.PaperInfo:
 
 def test_section_lists_gains_renames_dead_links_and_unmatched_papers():
     before = {
-        "a": info('paper { title: "A: x" abbr: "A" } enrichment { citation_count: 10 repo { url: "https://github.com/o/a" stars: 5 } }'),
-        "b": info('paper { title: "B" authors: "Name1" } code { url: "https://github.com/o/b" } enrichment { repo { url: "https://github.com/o/b" stars: 1 } }'),  # noqa: E501
+        "a": info(
+            'paper { title: "A: x" abbr: "A" } enrichment { citation_count: 10 repo { url: "https://github.com/o/a" stars: 5 } }'
+        ),
+        "b": info(
+            'paper { title: "B" authors: "Name1" } code { url: "https://github.com/o/b" } enrichment { repo { url: "https://github.com/o/b" stars: 1 } }'  # noqa: E501
+        ),
         "c": info('paper { title: "C" }'),
     }
     after = {
-        "a": info('paper { title: "A: x" abbr: "A" } enrichment { citation_count: 15 repo { url: "https://github.com/n/a" stars: 9 } }'),
-        "b": info('paper { title: "B" authors: "Real Person" } code { url: "https://github.com/o/b" } enrichment { repo { url: "https://github.com/o/b" stars: 1 not_found: true } }'),  # noqa: E501
+        "a": info(
+            'paper { title: "A: x" abbr: "A" } enrichment { citation_count: 15 repo { url: "https://github.com/n/a" stars: 9 } }'
+        ),
+        "b": info(
+            'paper { title: "B" authors: "Real Person" } code { url: "https://github.com/o/b" } enrichment { repo { url: "https://github.com/o/b" stars: 1 not_found: true } }'  # noqa: E501
+        ),
         "c": info('paper { title: "C" } enrichment { abstract: "x" }'),
     }
-    text = section("2026-11-26 03:00 UTC", before, after, ["a", "b", "c"],
-                   {"c": "semantic_scholar: no confident match (candidate: 'D')"}, "../meta")
+    text = section(
+        "2026-11-26 03:00 UTC",
+        before,
+        after,
+        ["a", "b", "c"],
+        {"c": "semantic_scholar: no confident match (candidate: 'D')"},
+        "../meta",
+    )
     assert text.splitlines() == [
         "## 2026-11-26 03:00 UTC",
         "",
@@ -87,7 +105,9 @@ def test_sections_are_newest_first(tmp_path):
     assert text.startswith("# Catalog changes\n")
 
 
-def test_an_unwritable_history_folder_is_named_and_the_catalog_still_enriched(api, catalog, run, tmp_path):
+def test_an_unwritable_history_folder_is_named_and_the_catalog_still_enriched(
+    api, catalog, run, tmp_path
+):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the history folder should be", encoding="utf-8")
     outcome = run("--history", str(blocker), catalog_dir=catalog)
@@ -106,9 +126,16 @@ def test_the_run_report_artifact_ends_with_the_changes_section():
 
 def test_section_lists_what_discovery_suggests_for_changed_entries():
     before = {"a": info('paper { title: "A" }'), "b": info('paper { title: "B" }')}
-    after = {"a": info('paper { title: "A" } enrichment { venue: "ICLR 2023" }'), "b": info('paper { title: "B" }')}
-    suggested = {"a": ["venue: pub ICLR 2023 (semantic_scholar, openalex agree; --apply-venues applies it)"],
-                 "b": ["code candidate, not confirmed by GitHub: https://github.com/o/b"]}
+    after = {
+        "a": info('paper { title: "A" } enrichment { venue: "ICLR 2023" }'),
+        "b": info('paper { title: "B" }'),
+    }
+    suggested = {
+        "a": ["venue: pub ICLR 2023 (semantic_scholar, openalex agree; --apply-venues applies it)"],
+        "b": ["code candidate, not confirmed by GitHub: https://github.com/o/b"],
+    }
     text = section("2026-11-26 03:00 UTC", before, after, ["a"], {}, "../meta", suggested)
-    assert text.splitlines()[-1] == ("- **suggestions** (1): [A](../meta/a.prototxt) venue: pub ICLR 2023 "
-                                     "(semantic\\_scholar, openalex agree; --apply-venues applies it)")
+    assert text.splitlines()[-1] == (
+        "- **suggestions** (1): [A](../meta/a.prototxt) venue: pub ICLR 2023 "
+        "(semantic\\_scholar, openalex agree; --apply-venues applies it)"
+    )

@@ -24,7 +24,9 @@ def test_a_day_later_counts_are_asked_again_and_ids_are_not(api, catalog, run, m
     assert "enriched: 0" in outcome.out
 
 
-def test_a_count_that_moved_a_day_later_is_dated_by_the_shifted_clock(api, world, catalog, run, monkeypatch):
+def test_a_count_that_moved_a_day_later_is_dated_by_the_shifted_clock(
+    api, world, catalog, run, monkeypatch
+):
     assert run(catalog_dir=catalog).code == 0
     before = snapshot(catalog)
     paper = next(p for p in world.papers if p.arxiv_id and p.s2_id)
@@ -41,7 +43,9 @@ def test_a_count_that_moved_a_day_later_is_dated_by_the_shifted_clock(api, world
     assert f'citation_count_changed: "{shifted_day}"' in text
 
 
-def test_a_clock_offset_that_is_not_a_number_is_a_usage_error(api, catalog, run, monkeypatch, capsys):
+def test_a_clock_offset_that_is_not_a_number_is_a_usage_error(
+    api, catalog, run, monkeypatch, capsys
+):
     monkeypatch.setenv(clock.VARIABLE, "tomorrow")
     outcome = run(catalog_dir=catalog)
     assert outcome.code == 2

@@ -14,7 +14,10 @@ from enrich.run import today_utc
 
 def expected_seed() -> dict[str, bytes]:
     today = today_utc().encode()
-    return {name: data.replace(b"@TODAY@", today) for name, data in snapshot(DATA / "seed-expected").items()}
+    return {
+        name: data.replace(b"@TODAY@", today)
+        for name, data in snapshot(DATA / "seed-expected").items()
+    }
 
 
 def test_seed_catalog_is_enriched_byte_for_byte(api, catalog, run):
@@ -126,10 +129,19 @@ def test_slow_answer_past_the_timeout_is_retried(api, catalog, run, monkeypatch)
 def test_usage_errors_exit_2(tmp_path):
     env = child_env(tmp_path / "prefect-home")
     missing = subprocess.run(
-        [sys.executable, "-m", "flows.enrich", "--catalog", str(tmp_path / "nope")], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "flows.enrich", "--catalog", str(tmp_path / "nope")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert missing.returncode == 2 and "no such catalog folder" in missing.stderr
     assert "Traceback" not in missing.stderr
-    bad = subprocess.run([sys.executable, "-m", "flows.enrich", "--sources", "arxiv,crossref"], cwd=ROOT, env=env,
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "flows.enrich", "--sources", "arxiv,crossref"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and "unknown source(s) crossref" in bad.stderr

@@ -20,7 +20,9 @@ def prefect_cli(api, tmp_path):
     server = LocalPrefect(tmp_path, {**api.env, "ENRICH_TIME_SCALE": "0.01"})
     server.start_server()
     server("work-pool", "create", "enrich-pool", "--type", "process")
-    server("--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "nightly")
+    server(
+        "--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "nightly"
+    )
     yield server
     server.stop_all()
     assert all(process.poll() is not None for process in server.started)
@@ -34,13 +36,26 @@ def test_nightly_deployment_enriches_renders_commits_and_pushes(prefect_cli, cat
     git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(remote))
     checkout = clone(remote, tmp_path / "checkout", ("A Curator", "curator@example.org"))
     catalog.rename(checkout / "meta")
-    curator_commit(checkout, {"README.md": "# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n",
-                              ".gitignore": ".history.lock\n"}, "catalog")  # as this project's own .gitignore
+    curator_commit(
+        checkout,
+        {
+            "README.md": "# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n",
+            ".gitignore": ".history.lock\n",
+        },
+        "catalog",
+    )  # as this project's own .gitignore
     prefect_cli.start("worker", "worker", "start", "--pool", "enrich-pool")
     run = prefect_cli(
-        "deployment", "run", "enrich-catalog/nightly",
-        "--param", f"catalog={checkout / 'meta'}", "--param", f"cache_dir={tmp_path / 'cache'}",
-        "--watch", "--watch-timeout", "180",
+        "deployment",
+        "run",
+        "enrich-catalog/nightly",
+        "--param",
+        f"catalog={checkout / 'meta'}",
+        "--param",
+        f"cache_dir={tmp_path / 'cache'}",
+        "--watch",
+        "--watch-timeout",
+        "180",
         timeout=240,
     )
     assert "Completed" in run.stdout, run.stdout + prefect_cli.log("worker")
@@ -48,38 +63,75 @@ def test_nightly_deployment_enriches_renders_commits_and_pushes(prefect_cli, cat
     assert all(b"enrichment {" in data for data in enriched.values())
     assert b'arxiv_id: "2301.00774"' in enriched["sparsegpt.prototxt"]
     # then the views, rendered beside the catalog from the enriched entries and the new history
-    assert "| [SparseGPT](meta/sparsegpt.prototxt) |" in (checkout / "README.md").read_text(encoding="utf-8")
-    assert (checkout / "site" / "index.html").exists() and (checkout / "lists" / "venue.md").exists()
-    assert '"history":{"citations":[["' in (checkout / "site" / "papers.json").read_text(encoding="utf-8")
+    assert "| [SparseGPT](meta/sparsegpt.prototxt) |" in (checkout / "README.md").read_text(
+        encoding="utf-8"
+    )
+    assert (checkout / "site" / "index.html").exists() and (
+        checkout / "lists" / "venue.md"
+    ).exists()
+    assert '"history":{"citations":[["' in (checkout / "site" / "papers.json").read_text(
+        encoding="utf-8"
+    )
     # all of it in one commit, pushed; nothing left over
     assert git(remote, "log", "-1", "--format=%s", "main").startswith("enrich: 26 papers updated")
     assert git(remote, "rev-list", "--count", "main") == "2"
     committed = git(remote, "show", "--format=", "--name-only", "main").splitlines()
-    assert {path.split("/")[0] for path in committed} == {"meta", "history", "README.md", "lists", "site"}
+    assert {path.split("/")[0] for path in committed} == {
+        "meta",
+        "history",
+        "README.md",
+        "lists",
+        "site",
+    }
     assert git(checkout, "status", "--porcelain") == ""
     deployment = prefect_cli("deployment", "inspect", "enrich-catalog/nightly").stdout
     assert "0 3 * * *" in deployment and "enrich-pool" in deployment
 
 
 @pytest.mark.timeout(600)  # two workers, two flow runs and a server: slow on a loaded machine
-def test_sharded_runs_on_two_workers_run_side_by_side_sharing_each_apis_pace(prefect_cli, api, catalog, tmp_path):
+def test_sharded_runs_on_two_workers_run_side_by_side_sharing_each_apis_pace(
+    prefect_cli, api, catalog, tmp_path
+):
     """Two shards as two runs of the `shard` deployment on two workers, at the same time;
     OpenReview (24 requests on API 1) is paced at 3 s x 0.1 = 0.3 s across both workers by a
     Prefect global rate limit."""
     prefect_cli.env["ENRICH_TIME_SCALE"] = "0.1"
     prefect_cli.env["PREFECT_WORKER_QUERY_SECONDS"] = "1"  # the second worker sees its run at once
-    prefect_cli("--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "shard")
-    intervals = {name: source.pace for name, source in all_sources().items()}  # every registered source's limit
+    prefect_cli(
+        "--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "shard"
+    )
+    intervals = {
+        name: source.pace for name, source in all_sources().items()
+    }  # every registered source's limit
     for source, interval in intervals.items():
-        prefect_cli("gcl", "create", f"enrich-{source}", "--limit", "1", "--slot-decay-per-second", str(1 / (interval * 0.1)))
+        prefect_cli(
+            "gcl",
+            "create",
+            f"enrich-{source}",
+            "--limit",
+            "1",
+            "--slot-decay-per-second",
+            str(1 / (interval * 0.1)),
+        )
     for name in ("worker-a", "worker-b"):
-        prefect_cli.start(name, "worker", "start", "--pool", "enrich-pool", "--name", name, "--limit", "1")
+        prefect_cli.start(
+            name, "worker", "start", "--pool", "enrich-pool", "--name", name, "--limit", "1"
+        )
     watchers = [
         prefect_cli.start(
-            f"run-{index}", "deployment", "run", "enrich-catalog/shard",
-            "--param", f"catalog={catalog}", "--param", f"cache_dir={tmp_path / 'cache'}",
-            "--param", f"shard={index}/2",
-            "--watch", "--watch-timeout", "240",
+            f"run-{index}",
+            "deployment",
+            "run",
+            "enrich-catalog/shard",
+            "--param",
+            f"catalog={catalog}",
+            "--param",
+            f"cache_dir={tmp_path / 'cache'}",
+            "--param",
+            f"shard={index}/2",
+            "--watch",
+            "--watch-timeout",
+            "240",
         )
         for index in (0, 1)
     ]
@@ -88,7 +140,9 @@ def test_sharded_runs_on_two_workers_run_side_by_side_sharing_each_apis_pace(pre
         assert "Completed" in prefect_cli.log(f"run-{index}")
     assert sum(b"enrichment {" in data for data in snapshot(catalog).values()) == 26
     for name in ("worker-a", "worker-b"):  # one run each: the work really was spread
-        assert f"Worker '{name}' submitting flow run" in prefect_cli.log(name), prefect_cli.log(name)
+        assert f"Worker '{name}' submitting flow run" in prefect_cli.log(name), prefect_cli.log(
+            name
+        )
     arrivals = sorted(r.at for r in api.openreview_v1.requests if r.path == "/notes")
     assert len(arrivals) == 24
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
@@ -96,9 +150,14 @@ def test_sharded_runs_on_two_workers_run_side_by_side_sharing_each_apis_pace(pre
     api_url = prefect_cli.env["PREFECT_API_URL"]
     deployment = requests.get(f"{api_url}/deployments/name/enrich-catalog/shard", timeout=30).json()
     runs = requests.post(
-        f"{api_url}/flow_runs/filter", json={"flow_runs": {"deployment_id": {"any_": [deployment["id"]]}}}, timeout=30
+        f"{api_url}/flow_runs/filter",
+        json={"flow_runs": {"deployment_id": {"any_": [deployment["id"]]}}},
+        timeout=30,
     ).json()
     assert [run["state_type"] for run in runs] == ["COMPLETED", "COMPLETED"]
     starts = [datetime.fromisoformat(run["start_time"]) for run in runs]
     ends = [datetime.fromisoformat(run["end_time"]) for run in runs]
-    assert max(starts) < min(ends), (starts, ends)  # side by side: each started before the other ended
+    assert max(starts) < min(ends), (
+        starts,
+        ends,
+    )  # side by side: each started before the other ended

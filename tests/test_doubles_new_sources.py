@@ -12,24 +12,48 @@ import requests
 from doubles import Fault, HuggingFaceDouble, OpenAlexDouble, Paper, World
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "api-samples"
-HF_SAMPLE = json.loads((SAMPLES / "huggingface" / "daily-paper-object-2509.04664.json").read_text(encoding="utf-8"))
-OA_SAMPLE = json.loads((SAMPLES / "openalex" / "work-authorships-excerpt-AlexNet.json").read_text(encoding="utf-8"))
+HF_SAMPLE = json.loads(
+    (SAMPLES / "huggingface" / "daily-paper-object-2509.04664.json").read_text(encoding="utf-8")
+)
+OA_SAMPLE = json.loads(
+    (SAMPLES / "openalex" / "work-authorships-excerpt-AlexNet.json").read_text(encoding="utf-8")
+)
 
 HALLUCINATE = Paper(
-    title="Why Language Models Hallucinate", arxiv_id="2509.04664", year=2025, hf_indexed=True,
-    authors=["Adam Tauman Kalai", "Ofir Nachum", "Santosh S. Vempala", "Edwin Zhang"], abstract="Like students …",
+    title="Why Language Models Hallucinate",
+    arxiv_id="2509.04664",
+    year=2025,
+    hf_indexed=True,
+    authors=["Adam Tauman Kalai", "Ofir Nachum", "Santosh S. Vempala", "Edwin Zhang"],
+    abstract="Like students …",
 )
-CODED = Paper(title="Sparse Code", arxiv_id="2401.00001", hf_indexed=True, authors=["A B"],
-              hf_github_repo="https://github.com/owner/sparse-code", hf_github_stars=12)
+CODED = Paper(
+    title="Sparse Code",
+    arxiv_id="2401.00001",
+    hf_indexed=True,
+    authors=["A B"],
+    hf_github_repo="https://github.com/owner/sparse-code",
+    hf_github_stars=12,
+)
 UNINDEXED = Paper(title="Nobody Indexed Me", arxiv_id="2401.00002", authors=["C D"])
 ALEXNET = Paper(
-    title="ImageNet classification with deep convolutional neural networks", year=2012, doi="10.1145/3065386",
-    authors=["Alex Krizhevsky", "Ilya Sutskever", "Geoffrey E. Hinton"], openalex_indexed=True,
-    affiliations=[["University of Toronto"]] * 3, openalex_venue="Communications of the ACM",
-    openalex_venue_type="journal", cited_by_count=75000,
+    title="ImageNet classification with deep convolutional neural networks",
+    year=2012,
+    doi="10.1145/3065386",
+    authors=["Alex Krizhevsky", "Ilya Sutskever", "Geoffrey E. Hinton"],
+    openalex_indexed=True,
+    affiliations=[["University of Toronto"]] * 3,
+    openalex_venue="Communications of the ACM",
+    openalex_venue_type="journal",
+    cited_by_count=75000,
 )
-PREPRINT = Paper(title="A Preprint Only", arxiv_id="2301.00774", authors=["E F", "G H"], openalex_indexed=True,
-                 affiliations=[["Lab One"], []])
+PREPRINT = Paper(
+    title="A Preprint Only",
+    arxiv_id="2301.00774",
+    authors=["E F", "G H"],
+    openalex_indexed=True,
+    affiliations=[["Lab One"], []],
+)
 
 
 @pytest.fixture
@@ -73,26 +97,37 @@ def test_huggingface_faults_are_injected(hf):
 
 
 def works(oa: OpenAlexDouble, dois: list[str], **params: str) -> requests.Response:
-    return requests.get(f"{oa.url}/works", params={"filter": "doi:" + "|".join(dois), **params}, timeout=5)
+    return requests.get(
+        f"{oa.url}/works", params={"filter": "doi:" + "|".join(dois), **params}, timeout=5
+    )
 
 
 def test_openalex_authorships_have_the_recorded_shape(oa):
     (work,) = works(oa, ["10.1145/3065386"], per_page="100").json()["results"]
     recorded = OA_SAMPLE["authorships"]
     assert [set(a) for a in work["authorships"]] == [set(a) for a in recorded]
-    assert [a["author_position"] for a in work["authorships"]] == [a["author_position"] for a in recorded]
+    assert [a["author_position"] for a in work["authorships"]] == [
+        a["author_position"] for a in recorded
+    ]
     assert set(work["authorships"][0]["institutions"][0]) == set(recorded[0]["institutions"][0])
-    assert [a["institutions"][0]["display_name"] for a in work["authorships"]] == ["University of Toronto"] * 3
+    assert [a["institutions"][0]["display_name"] for a in work["authorships"]] == [
+        "University of Toronto"
+    ] * 3
     assert work["cited_by_count"] == 75000
     assert work["primary_location"]["source"]["display_name"] == "Communications of the ACM"
 
 
 def test_openalex_batch_leaves_unknown_dois_out_and_takes_any_case_and_the_doi_org_prefix(oa):
-    answer = works(oa, ["https://doi.org/10.1145/3065386", "10.48550/ARXIV.2301.00774", "10.9999/unknown"],
-                   per_page="100").json()
+    answer = works(
+        oa,
+        ["https://doi.org/10.1145/3065386", "10.48550/ARXIV.2301.00774", "10.9999/unknown"],
+        per_page="100",
+    ).json()
     assert answer["meta"]["count"] == 2
     assert sorted(w["doi"] for w in answer["results"]) == [
-        "https://doi.org/10.1145/3065386", "https://doi.org/10.48550/arxiv.2301.00774"]
+        "https://doi.org/10.1145/3065386",
+        "https://doi.org/10.48550/arxiv.2301.00774",
+    ]
     preprint = next(w for w in answer["results"] if "arxiv" in w["doi"])
     assert preprint["primary_location"]["source"]["type"] == "repository"
     assert "cited_by_count" not in preprint  # unknown stays absent

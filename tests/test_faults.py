@@ -39,10 +39,20 @@ class Target:
 
 TARGETS = {
     "arxiv": Target("arxiv", "arxiv", ("arxiv",)),
-    "openreview": Target("openreview", "openreview", ("openreview", "openreview_v1")),  # API 2 batch, then API 1
+    "openreview": Target(
+        "openreview", "openreview", ("openreview", "openreview_v1")
+    ),  # API 2 batch, then API 1
     "semantic_scholar": Target("semantic_scholar", "semantic_scholar", ("semanticscholar",)),
-    "github": Target("github", "github", ("github",)),  # anonymous: REST, one request per repository
-    "github-graphql": Target("github-graphql", "github", ("github",), {"github": {"token": TOKEN}}, {"GITHUB_TOKEN": TOKEN}),
+    "github": Target(
+        "github", "github", ("github",)
+    ),  # anonymous: REST, one request per repository
+    "github-graphql": Target(
+        "github-graphql",
+        "github",
+        ("github",),
+        {"github": {"token": TOKEN}},
+        {"GITHUB_TOKEN": TOKEN},
+    ),
 }
 ALL = list(TARGETS)
 
@@ -59,9 +69,13 @@ def rate_limited(target: Target) -> Fault:
 # name -> fault for one request to the target. Read timeouts use ENRICH_HTTP_TIMEOUT=0.3.
 FAULTS = {
     "429": rate_limited,
-    "429-retry-after": lambda target: Fault.status(429, {"message": "slow down"}, {"Retry-After": "1"}),
+    "429-retry-after": lambda target: Fault.status(
+        429, {"message": "slow down"}, {"Retry-After": "1"}
+    ),
     "500": lambda target: Fault.status(500, {"message": "Internal Server Error"}),
-    "502": lambda target: Fault.status(502, "<html><body>Bad Gateway</body></html>", {"content-type": "text/html"}),
+    "502": lambda target: Fault.status(
+        502, "<html><body>Bad Gateway</body></html>", {"content-type": "text/html"}
+    ),
     "503": lambda target: Fault.status(503, "Service Unavailable", {"content-type": "text/plain"}),
     "connection-reset": lambda target: Fault.reset(),
     "read-timeout": lambda target: Fault.slow(1.0),
@@ -69,7 +83,15 @@ FAULTS = {
     "html-page": lambda target: Fault.html(),
     "garbage": lambda target: Fault.garbage(),
 }
-PERSISTENT = ["429", "503", "connection-reset", "read-timeout", "truncated-body", "html-page", "garbage"]
+PERSISTENT = [
+    "429",
+    "503",
+    "connection-reset",
+    "read-timeout",
+    "truncated-body",
+    "html-page",
+    "garbage",
+]
 
 _CLEAN: dict[str, dict[str, bytes]] = {}  # target name -> the catalog after a clean run
 
@@ -77,6 +99,7 @@ _CLEAN: dict[str, dict[str, bytes]] = {}  # target name -> the catalog after a c
 @pytest.fixture
 def serve(api_with, monkeypatch):
     """Start the doubles for a target (over the seed world) and point the command at them."""
+
     def start(target: Target):
         running = api_with(**target.options)
         for name, value in target.env.items():
@@ -90,7 +113,9 @@ def clean_catalog(target: Target, api, run, tmp_path: Path) -> dict[str, bytes]:
     """The seed catalog after a fault-free run of this target's source (computed once per session)."""
     if target.name not in _CLEAN:
         folder = seed_copy(tmp_path / f"clean-{target.name}")
-        outcome = run("--sources", target.source, catalog_dir=folder, cache_dir=tmp_path / "clean-cache")
+        outcome = run(
+            "--sources", target.source, catalog_dir=folder, cache_dir=tmp_path / "clean-cache"
+        )
         assert outcome.code == 0, outcome.out
         _CLEAN[target.name] = snapshot(folder)
     api.reset_logs()
@@ -102,7 +127,9 @@ def doubles_of(api, target: Target):
 
 
 def retries(outcome, source: str) -> int:
-    found = re.search(rf"^  {source}: \d+ ids, \d+ requests, (\d+) retries", outcome.out, re.MULTILINE)
+    found = re.search(
+        rf"^  {source}: \d+ ids, \d+ requests, (\d+) retries", outcome.out, re.MULTILINE
+    )
     assert found, outcome.out
     return int(found.group(1))
 
@@ -110,13 +137,21 @@ def retries(outcome, source: str) -> int:
 def asked_files(folder: Path, source: str) -> list[str]:
     """The catalog files the source has something to look up for."""
     module = all_sources()[source]
-    return [entry.path for entry in catalog_io.read_catalog(folder).entries if module.query(EntryView.of(entry))]
+    return [
+        entry.path
+        for entry in catalog_io.read_catalog(folder).entries
+        if module.query(EntryView.of(entry))
+    ]
 
 
-def assert_like_a_clean_run(outcome, folder: Path, clean: dict[str, bytes], api, target: Target, faults: int) -> None:
+def assert_like_a_clean_run(
+    outcome, folder: Path, clean: dict[str, bytes], api, target: Target, faults: int
+) -> None:
     assert outcome.code == 0, outcome.out
     assert snapshot(folder) == clean
-    assert all(double.pending_faults == 0 for double in doubles_of(api, target)), "the fault was never met"
+    assert all(double.pending_faults == 0 for double in doubles_of(api, target)), (
+        "the fault was never met"
+    )
     assert retries(outcome, target.source) >= faults
     assert api.errors() == []
 
@@ -143,7 +178,11 @@ def retry_gap(double) -> float:
     """Seconds between the request a fault answered and the next one to the same endpoint, from
     the double's own log."""
     (faulted,) = double.faulted
-    later = [r.at for r in double.requests if (r.method, r.path) == (faulted.method, faulted.path) and r.at > faulted.at]
+    later = [
+        r.at
+        for r in double.requests
+        if (r.method, r.path) == (faulted.method, faulted.path) and r.at > faulted.at
+    ]
     assert later, "the request was never retried"
     return later[0] - faulted.at
 
@@ -198,8 +237,12 @@ def is_title_search(request) -> bool:
     return request.path == "/graph/v1/paper/search/match"
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "connection-reset", "truncated-body", "html-page", "garbage"])
-def test_transient_fault_on_a_semantic_scholar_title_search_ends_like_a_clean_run(fault, serve, run, tmp_path):
+@pytest.mark.parametrize(
+    "fault", ["429", "500", "connection-reset", "truncated-body", "html-page", "garbage"]
+)
+def test_transient_fault_on_a_semantic_scholar_title_search_ends_like_a_clean_run(
+    fault, serve, run, tmp_path
+):
     """24 of the seed papers have no id Semantic Scholar knows: they are found by title search."""
     target = TARGETS["semantic_scholar"]
     api = serve(target)
@@ -211,12 +254,16 @@ def test_transient_fault_on_a_semantic_scholar_title_search_ends_like_a_clean_ru
 
 
 @pytest.mark.parametrize("fault", ["500", "connection-reset", "html-page", "garbage"])
-def test_transient_fault_on_an_openreview_api1_note_ends_like_a_clean_run(fault, serve, run, tmp_path):
+def test_transient_fault_on_an_openreview_api1_note_ends_like_a_clean_run(
+    fault, serve, run, tmp_path
+):
     """The seed's papers live on API 1: one request per note after the API 2 batch."""
     target = TARGETS["openreview"]
     api = serve(target)
     clean = clean_catalog(target, api, run, tmp_path)
-    api.openreview_v1.inject(FAULTS[fault](target), match=lambda request: request.param("id") == "cCFqcrq0d8")
+    api.openreview_v1.inject(
+        FAULTS[fault](target), match=lambda request: request.param("id") == "cCFqcrq0d8"
+    )
     folder = seed_copy(tmp_path / "meta")
     outcome = run("--sources", "openreview", catalog_dir=folder, cache_dir=tmp_path / "cache")
     assert_like_a_clean_run(outcome, folder, clean, api, target, faults=1)
@@ -230,14 +277,20 @@ def test_semantic_scholar_batch_of_the_wrong_length_is_retried(answer, serve, ru
     target = TARGETS["semantic_scholar"]
     api = serve(target)
     clean = clean_catalog(target, api, run, tmp_path)
-    api.semanticscholar.inject(Fault.status(200, json.dumps(answer)), match=lambda r: r.path == "/graph/v1/paper/batch")
+    api.semanticscholar.inject(
+        Fault.status(200, json.dumps(answer)), match=lambda r: r.path == "/graph/v1/paper/batch"
+    )
     folder = seed_copy(tmp_path / "meta")
     outcome = run("--sources", "semantic_scholar", catalog_dir=folder, cache_dir=tmp_path / "cache")
     assert_like_a_clean_run(outcome, folder, clean, api, target, faults=1)
 
 
 def arxiv_feed(api, ids: list[str]) -> bytes:
-    response = requests.get(f"{api.arxiv.url}/api/query", params={"id_list": ",".join(ids), "max_results": len(ids)}, timeout=5)
+    response = requests.get(
+        f"{api.arxiv.url}/api/query",
+        params={"id_list": ",".join(ids), "max_results": len(ids)},
+        timeout=5,
+    )
     assert response.status_code == 200
     return response.content
 
@@ -263,7 +316,11 @@ def test_arxiv_page_with_an_entry_not_asked_for_ignores_it(serve, run, tmp_path)
     target = TARGETS["arxiv"]
     api = serve(target)
     clean = clean_catalog(target, api, run, tmp_path)
-    api.arxiv.inject(Fault.status(200, arxiv_feed(api, ["2304.01089", "2207.14200", "2301.00774"]), {"content-type": ATOM}))
+    api.arxiv.inject(
+        Fault.status(
+            200, arxiv_feed(api, ["2304.01089", "2207.14200", "2301.00774"]), {"content-type": ATOM}
+        )
+    )
     api.reset_logs()
     folder = seed_copy(tmp_path / "meta")
     outcome = run("--sources", "arxiv", catalog_dir=folder, cache_dir=tmp_path / "cache")
@@ -275,8 +332,15 @@ def test_openreview_batch_with_notes_not_asked_for_ignores_them(serve, run, tmp_
     target = TARGETS["openreview"]
     api = serve(target)
     clean = clean_catalog(target, api, run, tmp_path)
-    stranger = {"id": "NotAsked123", "forum": "NotAsked123", "content": {"title": {"value": "Another Paper"}}}
-    api.openreview.inject(Fault.status(200, {"notes": [stranger, stranger], "count": 2}), match=lambda r: r.param("ids") is not None)
+    stranger = {
+        "id": "NotAsked123",
+        "forum": "NotAsked123",
+        "content": {"title": {"value": "Another Paper"}},
+    }
+    api.openreview.inject(
+        Fault.status(200, {"notes": [stranger, stranger], "count": 2}),
+        match=lambda r: r.param("ids") is not None,
+    )
     folder = seed_copy(tmp_path / "meta")
     outcome = run("--sources", "openreview", catalog_dir=folder, cache_dir=tmp_path / "cache")
     assert_like_a_clean_run(outcome, folder, clean, api, target, faults=0)
@@ -287,8 +351,12 @@ def graphql_answer(api, folder: Path) -> dict:
     github = all_sources()["github"]
     queries = [github.query(EntryView.of(e)) for e in catalog_io.read_catalog(folder).entries]
     keys = list(dict.fromkeys(q.key for q in queries if q))
-    response = requests.post(f"{api.github.url}/graphql", json={"query": graphql_query(keys)},
-                             headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+    response = requests.post(
+        f"{api.github.url}/graphql",
+        json={"query": graphql_query(keys)},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=5,
+    )
     assert response.status_code == 200
     return response.json()
 
@@ -312,7 +380,9 @@ def test_github_graphql_answer_with_an_extra_repository_ignores_it(serve, run, t
     clean = clean_catalog(target, api, run, tmp_path)
     folder = seed_copy(tmp_path / "meta")
     answer = graphql_answer(api, folder)
-    answer["data"]["r99"] = dict(answer["data"]["r0"], nameWithOwner="someone/else", stargazerCount=1)
+    answer["data"]["r99"] = dict(
+        answer["data"]["r0"], nameWithOwner="someone/else", stargazerCount=1
+    )
     api.github.inject(Fault.status(200, answer, {"content-type": "application/json"}))
     api.reset_logs()
     outcome = run("--sources", "github", catalog_dir=folder, cache_dir=tmp_path / "cache")
@@ -323,7 +393,9 @@ def test_github_graphql_answer_with_an_extra_repository_ignores_it(serve, run, t
 # -- persistent: the fault answers every request of the run -------------------------------------------
 
 
-def assert_nothing_erased_and_named(outcome, folder: Path, before: dict[str, bytes], source: str) -> None:
+def assert_nothing_erased_and_named(
+    outcome, folder: Path, before: dict[str, bytes], source: str
+) -> None:
     assert outcome.code == 1, outcome.out
     assert snapshot(folder) == before
     asked = asked_files(folder, source)
@@ -334,44 +406,66 @@ def assert_nothing_erased_and_named(outcome, folder: Path, before: dict[str, byt
 
 @pytest.mark.parametrize("fault", PERSISTENT)
 @pytest.mark.parametrize("name", ALL)
-def test_persistent_fault_erases_nothing_and_names_each_paper(name, fault, serve, run, tmp_path, monkeypatch):
+def test_persistent_fault_erases_nothing_and_names_each_paper(
+    name, fault, serve, run, tmp_path, monkeypatch
+):
     """An enriched catalog, asked again (--refresh) while the API misbehaves on every request."""
     target = TARGETS[name]
     api = serve(target)
     folder = seed_copy(tmp_path / "meta", clean_catalog(target, api, run, tmp_path))
-    monkeypatch.setenv("ENRICH_TIME_SCALE", "0.002")  # six tries per request: keep the backoff short
+    monkeypatch.setenv(
+        "ENRICH_TIME_SCALE", "0.002"
+    )  # six tries per request: keep the backoff short
     if fault == "read-timeout":
         monkeypatch.setenv("ENRICH_HTTP_TIMEOUT", "0.1")
     for double in doubles_of(api, target):
-        double.inject(FAULTS[fault](target) if fault != "read-timeout" else Fault.slow(0.3), times=10_000)
-    outcome = run("--refresh", "--sources", target.source, catalog_dir=folder, cache_dir=tmp_path / "cache")
+        double.inject(
+            FAULTS[fault](target) if fault != "read-timeout" else Fault.slow(0.3), times=10_000
+        )
+    outcome = run(
+        "--refresh", "--sources", target.source, catalog_dir=folder, cache_dir=tmp_path / "cache"
+    )
     assert_nothing_erased_and_named(outcome, folder, _CLEAN[name], target.source)
 
 
-def test_persistent_empty_arxiv_pages_erase_nothing_and_are_named(serve, run, tmp_path, monkeypatch):
+def test_persistent_empty_arxiv_pages_erase_nothing_and_are_named(
+    serve, run, tmp_path, monkeypatch
+):
     target = TARGETS["arxiv"]
     api = serve(target)
     folder = seed_copy(tmp_path / "meta", clean_catalog(target, api, run, tmp_path))
     monkeypatch.setenv("ENRICH_TIME_SCALE", "0.002")
     api.arxiv.inject(Fault.empty_page(), times=10_000)
-    outcome = run("--refresh", "--sources", "arxiv", catalog_dir=folder, cache_dir=tmp_path / "cache")
+    outcome = run(
+        "--refresh", "--sources", "arxiv", catalog_dir=folder, cache_dir=tmp_path / "cache"
+    )
     assert_nothing_erased_and_named(outcome, folder, _CLEAN["arxiv"], "arxiv")
     assert "not found: 0" in outcome.out
 
 
-def test_persistent_semantic_scholar_batch_of_the_wrong_length_erases_nothing(serve, run, tmp_path, monkeypatch):
+def test_persistent_semantic_scholar_batch_of_the_wrong_length_erases_nothing(
+    serve, run, tmp_path, monkeypatch
+):
     target = TARGETS["semantic_scholar"]
     api = serve(target)
     folder = seed_copy(tmp_path / "meta", clean_catalog(target, api, run, tmp_path))
     monkeypatch.setenv("ENRICH_TIME_SCALE", "0.002")
     api.semanticscholar.inject(Fault.status(200, "[null]"), times=10_000)
-    outcome = run("--refresh", "--sources", "semantic_scholar", catalog_dir=folder, cache_dir=tmp_path / "cache")
+    outcome = run(
+        "--refresh",
+        "--sources",
+        "semantic_scholar",
+        catalog_dir=folder,
+        cache_dir=tmp_path / "cache",
+    )
     assert_nothing_erased_and_named(outcome, folder, _CLEAN["semantic_scholar"], "semantic_scholar")
     assert "not found: 0" in outcome.out
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_failed_run_leaves_no_answer_in_the_cache_and_the_next_run_recovers(name, serve, run, tmp_path, monkeypatch):
+def test_failed_run_leaves_no_answer_in_the_cache_and_the_next_run_recovers(
+    name, serve, run, tmp_path, monkeypatch
+):
     """Nothing from a failed run is cached as 'not found': once the API is back, one run ends like a clean one."""
     target = TARGETS[name]
     api = serve(target)
@@ -380,7 +474,9 @@ def test_failed_run_leaves_no_answer_in_the_cache_and_the_next_run_recovers(name
     for double in doubles_of(api, target):
         double.inject(Fault.status(503), times=10_000)
     folder = seed_copy(tmp_path / "meta")
-    assert run("--sources", target.source, catalog_dir=folder, cache_dir=tmp_path / "cache").code == 1
+    assert (
+        run("--sources", target.source, catalog_dir=folder, cache_dir=tmp_path / "cache").code == 1
+    )
     for double in doubles_of(api, target):
         double.clear_faults()
     outcome = run("--sources", target.source, catalog_dir=folder, cache_dir=tmp_path / "cache")

@@ -24,17 +24,23 @@ def latest_report() -> str:
 
 
 def test_clean_run_completes_and_reports_what_changed(api, catalog, tmp_path, prefect_server):
-    state = enrich_catalog(catalog=str(catalog), cache_dir=str(tmp_path / "cache"), return_state=True)
+    state = enrich_catalog(
+        catalog=str(catalog), cache_dir=str(tmp_path / "cache"), return_state=True
+    )
     assert state.is_completed(), state.message
     report = latest_report()
     assert "| 26 | 26 | 0 | 0 | 0 | 0 |" in report
     assert "abstract added" in report and "citation_count 612" in report and "stars 765" in report
-    assert "| semantic_scholar | 26 | 25 |" in report  # 1 batch + 24 title matches (no ids on OpenReview papers)
+    assert (
+        "| semantic_scholar | 26 | 25 |" in report
+    )  # 1 batch + 24 title matches (no ids on OpenReview papers)
 
 
 def test_run_without_changes_says_so(api, catalog, tmp_path, prefect_server):
     enrich_catalog(catalog=str(catalog), cache_dir=str(tmp_path / "cache"))
-    state = enrich_catalog(catalog=str(catalog), cache_dir=str(tmp_path / "cache"), return_state=True)
+    state = enrich_catalog(
+        catalog=str(catalog), cache_dir=str(tmp_path / "cache"), return_state=True
+    )
     assert state.is_completed()
     report = latest_report()
     assert "| 26 | 0 | 26 | 0 | 0 | 0 |" in report and "Nothing changed." in report
@@ -43,13 +49,17 @@ def test_run_without_changes_says_so(api, catalog, tmp_path, prefect_server):
 
 def test_run_needing_attention_ends_failed_with_the_reason(api, catalog, tmp_path, prefect_server):
     api.world.repos = [r for r in api.world.repos if r.full_name != "IST-DASLab/sparsegpt"]
-    state = enrich_catalog(catalog=str(catalog), cache_dir=str(tmp_path / "cache"), sources="github", return_state=True)
+    state = enrich_catalog(
+        catalog=str(catalog), cache_dir=str(tmp_path / "cache"), sources="github", return_state=True
+    )
     assert state.is_failed()
     assert "sparsegpt.prototxt: repository link is dead (ist-daslab/sparsegpt)" in state.message
     assert "## Needs attention" in latest_report()
 
 
-def test_second_run_waits_for_the_lock_then_exits_touching_nothing(api, catalog, tmp_path, run, monkeypatch):
+def test_second_run_waits_for_the_lock_then_exits_touching_nothing(
+    api, catalog, tmp_path, run, monkeypatch
+):
     monkeypatch.setenv("ENRICH_LOCK_TIMEOUT", "0.5")
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -63,7 +73,9 @@ def test_second_run_waits_for_the_lock_then_exits_touching_nothing(api, catalog,
 
 
 def test_missing_catalog_is_a_failed_state(prefect_server, tmp_path):
-    state = enrich_catalog(catalog=str(tmp_path / "none"), cache_dir=str(tmp_path / "c"), return_state=True)
+    state = enrich_catalog(
+        catalog=str(tmp_path / "none"), cache_dir=str(tmp_path / "c"), return_state=True
+    )
     assert state.is_failed() and "no such catalog folder" in state.message
 
 
@@ -71,12 +83,23 @@ def test_bundled_catalog_is_where_the_flow_looks_by_default():
     assert (ROOT / "meta").is_dir() and len(list((ROOT / "meta").glob("*.prototxt"))) == 26
 
 
-def test_bad_parameter_ends_the_run_failed_with_the_commands_message(prefect_server, catalog, tmp_path, capsys):
+def test_bad_parameter_ends_the_run_failed_with_the_commands_message(
+    prefect_server, catalog, tmp_path, capsys
+):
     from flows.enrich import main
 
-    state = enrich_catalog(catalog=str(catalog), cache_dir=str(tmp_path / "c"), sources="arxiv,crossref", return_state=True)
-    assert state.is_failed() and state.message.startswith("unknown source(s) crossref; choose from arxiv,")
+    state = enrich_catalog(
+        catalog=str(catalog),
+        cache_dir=str(tmp_path / "c"),
+        sources="arxiv,crossref",
+        return_state=True,
+    )
+    assert state.is_failed() and state.message.startswith(
+        "unknown source(s) crossref; choose from arxiv,"
+    )
     assert main(["--catalog", str(catalog), "--sources", "arxiv,crossref"]) == 2
     assert f"error: {state.message}" in capsys.readouterr().err
-    shard = enrich_catalog(catalog=str(catalog), cache_dir=str(tmp_path / "c"), shard="3/2", return_state=True)
+    shard = enrich_catalog(
+        catalog=str(catalog), cache_dir=str(tmp_path / "c"), shard="3/2", return_state=True
+    )
     assert shard.is_failed() and "expected K/N with 0 <= K < N" in shard.message

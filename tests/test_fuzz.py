@@ -38,7 +38,11 @@ from enrich.match import (
 )
 from enrich.schema import paper_pb2
 
-CI = {"deadline": None, "database": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much]}
+CI = {
+    "deadline": None,
+    "database": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much],
+}
 # The identifier grammars the APIs accept (ASCII only: arXiv answers 400 to anything else).
 ARXIV_ID = re.compile(r"(?:[0-9]{4}\.[0-9]{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/[0-9]{7})", re.ASCII)
 OPENREVIEW_ID = re.compile(r"[A-Za-z0-9_\-]{5,}", re.ASCII)
@@ -50,30 +54,91 @@ _DIGITS = st.characters(categories=["Nd"])  # every decimal digit, not only 0-9
 _ID_TEXT = st.one_of(
     st.from_regex(r"\A\d{4}\.\d{4,5}(v\d{1,3})?\Z"),
     st.from_regex(r"\A[a-z][a-z\-]{0,8}(\.[A-Z]{2})?/\d{7}(v\d)?\Z"),
-    st.builds(lambda a, b: f"{a}.{b}", st.text(_DIGITS, min_size=4, max_size=4), st.text(_DIGITS, min_size=4, max_size=5)),
-    st.sampled_from(["2301.00774", "2301.00774v2", "cs/0601001", "math.GT/0309136", "astro-ph/0601001v3", "1501.0001"]),
+    st.builds(
+        lambda a, b: f"{a}.{b}",
+        st.text(_DIGITS, min_size=4, max_size=4),
+        st.text(_DIGITS, min_size=4, max_size=5),
+    ),
+    st.sampled_from(
+        [
+            "2301.00774",
+            "2301.00774v2",
+            "cs/0601001",
+            "math.GT/0309136",
+            "astro-ph/0601001v3",
+            "1501.0001",
+        ]
+    ),
     st.text(max_size=12),
 )
 _SEGMENT = st.one_of(
-    st.sampled_from(["abs", "pdf", "html", "forum", "pdf", "", ".", "..", "owner", "repo.git", "10.1000", "x.pdf",
-                     "tree", "main", "%2F", "~user", "@", "?", "#"]),
+    st.sampled_from(
+        [
+            "abs",
+            "pdf",
+            "html",
+            "forum",
+            "pdf",
+            "",
+            ".",
+            "..",
+            "owner",
+            "repo.git",
+            "10.1000",
+            "x.pdf",
+            "tree",
+            "main",
+            "%2F",
+            "~user",
+            "@",
+            "?",
+            "#",
+        ]
+    ),
     _ID_TEXT,
     st.text(max_size=10),
 )
 _HOST = st.one_of(
-    st.sampled_from(["arxiv.org", "www.arxiv.org", "export.arxiv.org", "ARXIV.ORG", "openreview.net", "www.openreview.net",
-                     "doi.org", "dx.doi.org", "github.com", "www.github.com", "GitHub.com", "arxiv.org:443",
-                     "user:pw@github.com", "github.com.evil.com", "evil.com", "[::1]", "[", "arxiv.org.", ""]),
+    st.sampled_from(
+        [
+            "arxiv.org",
+            "www.arxiv.org",
+            "export.arxiv.org",
+            "ARXIV.ORG",
+            "openreview.net",
+            "www.openreview.net",
+            "doi.org",
+            "dx.doi.org",
+            "github.com",
+            "www.github.com",
+            "GitHub.com",
+            "arxiv.org:443",
+            "user:pw@github.com",
+            "github.com.evil.com",
+            "evil.com",
+            "[::1]",
+            "[",
+            "arxiv.org.",
+            "",
+        ]
+    ),
     st.text(max_size=15),
 )
 _QUERY = st.one_of(
     st.just(""),
-    st.builds(lambda v: f"?id={v}", st.one_of(st.from_regex(r"\A[A-Za-z0-9_\-]{3,12}\Z"), st.text(max_size=12))),
+    st.builds(
+        lambda v: f"?id={v}",
+        st.one_of(st.from_regex(r"\A[A-Za-z0-9_\-]{3,12}\Z"), st.text(max_size=12)),
+    ),
     st.builds(lambda v: f"?{v}", st.text(max_size=15)),
 )
 STRUCTURED_URLS = st.builds(
-    lambda scheme, host, segments, suffix, query, fragment: scheme + host + "/" + "/".join(segments) + suffix + query + fragment,
-    st.sampled_from(["https://", "http://", "", "HTTPS://", "ftp://", "//", " https://", "https:/"]),
+    lambda scheme, host, segments, suffix, query, fragment: (
+        scheme + host + "/" + "/".join(segments) + suffix + query + fragment
+    ),
+    st.sampled_from(
+        ["https://", "http://", "", "HTTPS://", "ftp://", "//", " https://", "https:/"]
+    ),
     _HOST,
     st.lists(_SEGMENT, max_size=5),
     st.sampled_from(["", "/", ".pdf", ".git", "v2", "//", "\n", " "]),
@@ -83,26 +148,39 @@ STRUCTURED_URLS = st.builds(
 _SCHEME = st.sampled_from(["https://", "http://", "", "HTTPS://", "//", "https://www."])
 ARXIV_URLS = st.builds(
     lambda scheme, host, kind, identifier, suffix: f"{scheme}{host}/{kind}/{identifier}{suffix}",
-    _SCHEME, st.sampled_from(["arxiv.org", "export.arxiv.org", "ArXiv.org"]),
-    st.sampled_from(["abs", "pdf", "html", "abs/", "/abs", "list"]), _ID_TEXT,
+    _SCHEME,
+    st.sampled_from(["arxiv.org", "export.arxiv.org", "ArXiv.org"]),
+    st.sampled_from(["abs", "pdf", "html", "abs/", "/abs", "list"]),
+    _ID_TEXT,
     st.sampled_from(["", ".pdf", "v2", "v2.pdf", "/", ".PDF", "?context=cs", "#x"]),
 )
 OPENREVIEW_URLS = st.builds(
     lambda scheme, kind, query: f"{scheme}openreview.net/{kind}{query}",
-    _SCHEME, st.sampled_from(["forum", "pdf", "forum/", "attachment"]), _QUERY,
+    _SCHEME,
+    st.sampled_from(["forum", "pdf", "forum/", "attachment"]),
+    _QUERY,
 )
 _GITHUB_NAME = st.one_of(
-    st.sampled_from([".", "..", "...", ".git", "..git", "owner", "Owner-1", "a_b", "x.y", "repo.git", "-", "_"]),
+    st.sampled_from(
+        [".", "..", "...", ".git", "..git", "owner", "Owner-1", "a_b", "x.y", "repo.git", "-", "_"]
+    ),
     st.from_regex(r"\A[A-Za-z0-9_.\-]{1,10}\Z"),
     st.text(max_size=8),
 )
 GITHUB_URLS = st.builds(
-    lambda scheme, owner, name, rest, suffix: f"{scheme}github.com/{owner}/{name}" + "".join("/" + r for r in rest) + suffix,
-    _SCHEME, _GITHUB_NAME, _GITHUB_NAME, st.lists(_SEGMENT, max_size=2), st.sampled_from(["", ".git", "/", "#readme", "?tab=1"]),
+    lambda scheme, owner, name, rest, suffix: (
+        f"{scheme}github.com/{owner}/{name}" + "".join("/" + r for r in rest) + suffix
+    ),
+    _SCHEME,
+    _GITHUB_NAME,
+    _GITHUB_NAME,
+    st.lists(_SEGMENT, max_size=2),
+    st.sampled_from(["", ".git", "/", "#readme", "?tab=1"]),
 )
 DOI_URLS = st.builds(
     lambda scheme, host, doi: f"{scheme}{host}/{doi}",
-    _SCHEME, st.sampled_from(["doi.org", "dx.doi.org"]),
+    _SCHEME,
+    st.sampled_from(["doi.org", "dx.doi.org"]),
     st.one_of(st.from_regex(r"\A10\.\d{4,9}/\S{1,20}\Z"), st.text(max_size=20)),
 )
 URLS = st.one_of(st.text(), STRUCTURED_URLS, ARXIV_URLS, OPENREVIEW_URLS, GITHUB_URLS, DOI_URLS)
@@ -113,8 +191,19 @@ _TITLE_ALPHABET = st.one_of(
 )
 TITLE = st.one_of(
     st.text(_TITLE_ALPHABET, max_size=80),
-    st.sampled_from(["SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot", "paper title",
-                     "A $\\mathcal{O}(n)$ {BERT}", "Über-Pruning — a Subtitle", "", " ", ":", "- -", "\\emph{}"]),
+    st.sampled_from(
+        [
+            "SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot",
+            "paper title",
+            "A $\\mathcal{O}(n)$ {BERT}",
+            "Über-Pruning — a Subtitle",
+            "",
+            " ",
+            ":",
+            "- -",
+            "\\emph{}",
+        ]
+    ),
 )
 
 
@@ -122,11 +211,15 @@ TITLE = st.one_of(
 def title_pairs(draw):
     """Two titles: unrelated, or the second an edit of the first (case, punctuation, subtitle, LaTeX)."""
     first = draw(TITLE)
-    edit = draw(st.sampled_from(["other", "upper", "lower", "subtitle", "latex", "punct", "same", "cut"]))
+    edit = draw(
+        st.sampled_from(["other", "upper", "lower", "subtitle", "latex", "punct", "same", "cut"])
+    )
     if edit == "other":
         return first, draw(TITLE)
     second = {
-        "upper": first.upper(), "lower": first.lower(), "same": first,
+        "upper": first.upper(),
+        "lower": first.lower(),
+        "same": first,
         "subtitle": first + draw(st.sampled_from([": ", " - ", " — ", " -- "])) + draw(TITLE),
         "latex": "{" + first.replace(" ", " \\textbf{") + "}",
         "punct": first.replace(" ", draw(st.sampled_from([",", ".", " - ", "_", "  "]))),
@@ -155,7 +248,9 @@ def paper_infos(draw) -> paper_pb2.PaperInfo:
     if draw(st.booleans()):
         info.code.url = draw(_TEXT_VALUE)
     if draw(st.booleans()):
-        info.keyword.words.extend(draw(st.lists(st.sampled_from(paper_pb2.Keyword.Word.values()), max_size=3)))
+        info.keyword.words.extend(
+            draw(st.lists(st.sampled_from(paper_pb2.Keyword.Word.values()), max_size=3))
+        )
     if draw(st.booleans()):
         info.update_time = draw(st.integers(-(2**63), 2**63 - 1))
     if draw(st.booleans()):
@@ -173,11 +268,63 @@ def paper_infos(draw) -> paper_pb2.PaperInfo:
 
 
 _TOKENS = [
-    "paper", "pub", "code", "enrichment", "repo", "changed", "keyword", "title", "url", "authors", "year", "words",
-    "update_time", "rating", "stars", "archived", "titel", "unknown_field", "background_words", "repo_url",
-    "{", "}", "<", ">", ":", ";", ",", "[", "]", "[efficient_paper.x]", "#", "\n", " ", '"', "'", "\\", "\\x", "\\u",
-    "\\377", "\\U00110000", "0", "-1", "0x7fffffffffffffff", "99999999999999999999", "1e400", "nan", "inf", "true",
-    "sparse_pruning", "quantization", '"text"', '"é"', "'a\\'b'", "\x00", "\ufeff", "\u2028", "\ud7ff",
+    "paper",
+    "pub",
+    "code",
+    "enrichment",
+    "repo",
+    "changed",
+    "keyword",
+    "title",
+    "url",
+    "authors",
+    "year",
+    "words",
+    "update_time",
+    "rating",
+    "stars",
+    "archived",
+    "titel",
+    "unknown_field",
+    "background_words",
+    "repo_url",
+    "{",
+    "}",
+    "<",
+    ">",
+    ":",
+    ";",
+    ",",
+    "[",
+    "]",
+    "[efficient_paper.x]",
+    "#",
+    "\n",
+    " ",
+    '"',
+    "'",
+    "\\",
+    "\\x",
+    "\\u",
+    "\\377",
+    "\\U00110000",
+    "0",
+    "-1",
+    "0x7fffffffffffffff",
+    "99999999999999999999",
+    "1e400",
+    "nan",
+    "inf",
+    "true",
+    "sparse_pruning",
+    "quantization",
+    '"text"',
+    '"é"',
+    "'a\\'b'",
+    "\x00",
+    "\ufeff",
+    "\u2028",
+    "\ud7ff",
 ]
 
 
@@ -218,26 +365,78 @@ CATALOG_BYTES = st.one_of(
 
 # Hosts that are not the API's own, though they name it: a parser must take nothing from them.
 KNOWN_HOSTS = {
-    "arxiv.org", "export.arxiv.org", "browse.arxiv.org", "xxx.lanl.gov", "ar5iv.labs.arxiv.org", "ar5iv.org",
-    "alphaxiv.org", "huggingface.co", "scirate.com", "arxiv-vanity.com", "papers.cool", "emergentmind.com",
-    "arxiv-sanity.com", "openreview.net", "github.com", "aclanthology.org", "aclweb.org", "doi.org", "dx.doi.org",
-    "dl.acm.org", "link.springer.com", "onlinelibrary.wiley.com", "pubs.acs.org", "science.org", "pnas.org",
-    "tandfonline.com", "journals.sagepub.com", "iopscience.iop.org", "journals.aps.org", "biorxiv.org", "medrxiv.org",
+    "arxiv.org",
+    "export.arxiv.org",
+    "browse.arxiv.org",
+    "xxx.lanl.gov",
+    "ar5iv.labs.arxiv.org",
+    "ar5iv.org",
+    "alphaxiv.org",
+    "huggingface.co",
+    "scirate.com",
+    "arxiv-vanity.com",
+    "papers.cool",
+    "emergentmind.com",
+    "arxiv-sanity.com",
+    "openreview.net",
+    "github.com",
+    "aclanthology.org",
+    "aclweb.org",
+    "doi.org",
+    "dx.doi.org",
+    "dl.acm.org",
+    "link.springer.com",
+    "onlinelibrary.wiley.com",
+    "pubs.acs.org",
+    "science.org",
+    "pnas.org",
+    "tandfonline.com",
+    "journals.sagepub.com",
+    "iopscience.iop.org",
+    "journals.aps.org",
+    "biorxiv.org",
+    "medrxiv.org",
 }
 _KNOWN = sorted(KNOWN_HOSTS)
 FOREIGN_HOSTS = st.one_of(
-    st.builds(lambda host, evil: f"{host}.{evil}", st.sampled_from(_KNOWN), st.sampled_from(["evil.com", "com", "example.org"])),
-    st.builds(lambda evil, host: f"{evil}{host}", st.sampled_from(["evil", "not", "evil-", "x."]), st.sampled_from(_KNOWN)),
-    st.builds(lambda host: f"{host}@evil.com", st.sampled_from(_KNOWN)),  # user info: the host is evil.com
-    st.from_regex(r"\A[a-z0-9][a-z0-9\-]{0,9}\.(com|org|net|io|co)\Z").filter(lambda host: host not in KNOWN_HOSTS),
+    st.builds(
+        lambda host, evil: f"{host}.{evil}",
+        st.sampled_from(_KNOWN),
+        st.sampled_from(["evil.com", "com", "example.org"]),
+    ),
+    st.builds(
+        lambda evil, host: f"{evil}{host}",
+        st.sampled_from(["evil", "not", "evil-", "x."]),
+        st.sampled_from(_KNOWN),
+    ),
+    st.builds(
+        lambda host: f"{host}@evil.com", st.sampled_from(_KNOWN)
+    ),  # user info: the host is evil.com
+    st.from_regex(r"\A[a-z0-9][a-z0-9\-]{0,9}\.(com|org|net|io|co)\Z").filter(
+        lambda host: host not in KNOWN_HOSTS
+    ),
 )
 # Paths that carry an id on the right host.
-ID_PATHS = st.sampled_from([
-    "/abs/2301.00774", "/pdf/2301.00774v2.pdf", "/html/2301.00774", "/papers/2301.00774", "/arxiv/2301.00774",
-    "/forum?id=vVJZtlZB9D", "/pdf?id=vVJZtlZB9D", "/10.1145/3395363.3397376", "/doi/10.1145/3395363.3397376",
-    "/IST-DASLab/sparsegpt", "/2023.acl-long.1", "/anthology/P19-1001.pdf", "/abs/cs/0601001",
-])
-FOREIGN_URLS = st.builds(lambda scheme, host, path: f"{scheme}{host}{path}", _SCHEME, FOREIGN_HOSTS, ID_PATHS)
+ID_PATHS = st.sampled_from(
+    [
+        "/abs/2301.00774",
+        "/pdf/2301.00774v2.pdf",
+        "/html/2301.00774",
+        "/papers/2301.00774",
+        "/arxiv/2301.00774",
+        "/forum?id=vVJZtlZB9D",
+        "/pdf?id=vVJZtlZB9D",
+        "/10.1145/3395363.3397376",
+        "/doi/10.1145/3395363.3397376",
+        "/IST-DASLab/sparsegpt",
+        "/2023.acl-long.1",
+        "/anthology/P19-1001.pdf",
+        "/abs/cs/0601001",
+    ]
+)
+FOREIGN_URLS = st.builds(
+    lambda scheme, host, path: f"{scheme}{host}{path}", _SCHEME, FOREIGN_HOSTS, ID_PATHS
+)
 
 # Titles of three to eight real-looking words, drawn from two alphabets that share no letter.
 _WORD_A = st.text(st.sampled_from("abcdefghijkl"), min_size=3, max_size=9)
@@ -253,8 +452,12 @@ def same_title_restyled(draw):
     title = " ".join(words)
     style = draw(st.sampled_from(["upper", "title", "braces", "punct", "spaces", "trailing-dot"]))
     restyled = {
-        "upper": title.upper(), "title": title.title(), "braces": "{" + title + "}",
-        "punct": ", ".join(words), "spaces": "  ".join(words), "trailing-dot": title + ".",
+        "upper": title.upper(),
+        "title": title.title(),
+        "braces": "{" + title + "}",
+        "punct": ", ".join(words),
+        "spaces": "  ".join(words),
+        "trailing-dot": title + ".",
     }[style]
     return title, restyled
 
@@ -277,7 +480,11 @@ def check_arxiv_url(url: str) -> None:
         return
     assert ARXIV_ID.fullmatch(arxiv_id), f"not an arXiv id: {arxiv_id!r}"
     assert split_arxiv_version(arxiv_id) == (arxiv_id, None)
-    for form in (f"https://arxiv.org/abs/{arxiv_id}", f"http://arxiv.org/pdf/{arxiv_id}v2.pdf", f"arxiv.org/abs/{arxiv_id}v1"):
+    for form in (
+        f"https://arxiv.org/abs/{arxiv_id}",
+        f"http://arxiv.org/pdf/{arxiv_id}v2.pdf",
+        f"arxiv.org/abs/{arxiv_id}v1",
+    ):
         assert arxiv_id_from_url(form) == arxiv_id, form
 
 
@@ -299,7 +506,9 @@ def check_openreview_url(url: str) -> None:
 def check_doi_url(url: str) -> None:
     doi = _call(doi_from_url, url)
     if doi is not None:
-        assert doi.startswith("10.") and doi == doi.lower() and not any(ch.isspace() for ch in doi), doi
+        assert (
+            doi.startswith("10.") and doi == doi.lower() and not any(ch.isspace() for ch in doi)
+        ), doi
 
 
 def check_github_url(url: str) -> None:
@@ -316,7 +525,13 @@ def check_github_url(url: str) -> None:
 def check_foreign_host(url: str) -> None:
     """A URL on a host that only names a known one (github.com.evil.com, evilarxiv.org,
     github.com@evil.com) gives no identifier at all."""
-    for parse in (arxiv_id_from_url, openreview_id_from_url, doi_from_url, github_repo_from_url, acl_id_from_url):
+    for parse in (
+        arxiv_id_from_url,
+        openreview_id_from_url,
+        doi_from_url,
+        github_repo_from_url,
+        acl_id_from_url,
+    ):
         assert _call(parse, url) is None, f"{parse.__name__}({url!r}) = {_call(parse, url)!r}"
 
 
@@ -393,7 +608,9 @@ def check_read_catalog(raw: bytes, folder: Path) -> None:
 
 @settings(max_examples=600, **CI)
 @given(st.one_of(URLS, _ID_TEXT))
-@example("https://arxiv.org/abs/２３０１.００７７４")  # found by tests/fuzz_long.py (full-width digits)
+@example(
+    "https://arxiv.org/abs/２３０１.００７７４"
+)  # found by tests/fuzz_long.py (full-width digits)
 @example("ArXiv.org/pdf/0౭00.៩๘႖0")
 def test_arxiv_url_parser_returns_an_ascii_versionless_id_or_none(url):
     check_arxiv_url(url)
@@ -470,7 +687,9 @@ def test_reading_the_catalog_never_alters_a_file(raw):
 def test_a_run_leaves_every_unparseable_file_byte_for_byte(tmp_path, run):
     """Through the command (offline, no API): 200 damaged entries, each left exactly as it was."""
     rng = random.Random(20261126)
-    source = [p.read_bytes() for p in sorted((Path(__file__).parent.parent / "meta").glob("*.prototxt"))]
+    source = [
+        p.read_bytes() for p in sorted((Path(__file__).parent.parent / "meta").glob("*.prototxt"))
+    ]
     root = tmp_path / "meta"
     root.mkdir()
     bad = {}
@@ -478,7 +697,9 @@ def test_a_run_leaves_every_unparseable_file_byte_for_byte(tmp_path, run):
         data = bytearray(rng.choice(source))
         for _ in range(rng.randint(1, 3)):
             where = rng.randrange(len(data))
-            data[where : where + rng.randint(0, 3)] = rng.choice([b"{", b"}", b'"', b"\xff", b"\x00", b"titel: 1 ", b":", b""])
+            data[where : where + rng.randint(0, 3)] = rng.choice(
+                [b"{", b"}", b'"', b"\xff", b"\x00", b"titel: 1 ", b":", b""]
+            )
         try:
             catalog_io.parse_entry("x", bytes(data))
         except CatalogError:

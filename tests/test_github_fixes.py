@@ -31,17 +31,23 @@ def test_graphql_reset_time_is_utc_in_any_local_zone_summer_or_winter(zone, monk
     try:
         for reset in ("2030-07-01T12:00:00Z", "2030-01-01T12:00:00Z"):
             body = {"data": {"rateLimit": {"resetAt": reset}}}
-            assert _reset_epoch(body) == calendar.timegm((int(reset[:4]), int(reset[5:7]), 1, 12, 0, 0))
+            assert _reset_epoch(body) == calendar.timegm(
+                (int(reset[:4]), int(reset[5:7]), 1, 12, 0, 0)
+            )
     finally:
         monkeypatch.undo()
         time.tzset()
 
 
-def test_graphql_batch_answered_with_a_non_object_fails_alone_and_counts_in_progress(api_with, world, monkeypatch, tmp_path, caplog):
+def test_graphql_batch_answered_with_a_non_object_fails_alone_and_counts_in_progress(
+    api_with, world, monkeypatch, tmp_path, caplog
+):
     world.repos += [Repo(f"org{n}/repo{n}", stars=n) for n in range(250)]
     api = api_with(github={"token": TOKEN})
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    api.github.inject(Fault.status(400, b'["not", "an", "object"]', {"content-type": "application/json"}))
+    api.github.inject(
+        Fault.status(400, b'["not", "an", "object"]', {"content-type": "application/json"})
+    )
     queries = [Query(f"org{n}/repo{n}") for n in range(250)]
     job = FetchJob("github", queries, Settings.from_env(), tmp_path / "cache", now=time.time())
     logger = logging.getLogger("test.progress")
@@ -50,4 +56,7 @@ def test_graphql_batch_answered_with_a_non_object_fails_alone_and_counts_in_prog
     assert sorted(result.failed) == sorted(q.key for q in queries[:100])
     assert len(result.records) == 150
     assert [r.getMessage() for r in caplog.records if "ids asked" in r.getMessage()] == [
-        "github: 100/250 ids asked", "github: 200/250 ids asked", "github: 250/250 ids asked"]
+        "github: 100/250 ids asked",
+        "github: 200/250 ids asked",
+        "github: 250/250 ids asked",
+    ]

@@ -29,7 +29,10 @@ JSON = {"content-type": "application/json"}
 # source -> (the doubles that answer it, the environment variables holding its base URLs)
 SOURCES = {
     "arxiv": (("arxiv",), ("ARXIV_API_URL",)),
-    "openreview": (("openreview", "openreview_v1"), ("OPENREVIEW_API_URL", "OPENREVIEW_API_V1_URL")),
+    "openreview": (
+        ("openreview", "openreview_v1"),
+        ("OPENREVIEW_API_URL", "OPENREVIEW_API_V1_URL"),
+    ),
     "semantic_scholar": (("semanticscholar",), ("SEMANTIC_SCHOLAR_API_URL",)),
     "github": (("github",), ("GITHUB_API_URL",)),
 }
@@ -39,6 +42,7 @@ _CLEAN: dict[str, dict[str, bytes]] = {}
 @pytest.fixture
 def serve(api_with, monkeypatch):
     """Start the doubles over the seed world with constructor options and extra environment, pointed at."""
+
     def start(env: dict[str, str] | None = None, **options):
         running = api_with(**options)
         for name, value in (env or {}).items():
@@ -63,7 +67,9 @@ def assert_nothing_erased_and_named(outcome, folder: Path, source: str, reason: 
     assert outcome.code == 1, outcome.out
     assert snapshot(folder) == _CLEAN[source]
     module = all_sources()[source]
-    asked = [e.path for e in catalog_io.read_catalog(folder).entries if module.query(EntryView.of(e))]
+    asked = [
+        e.path for e in catalog_io.read_catalog(folder).entries if module.query(EntryView.of(e))
+    ]
     assert asked
     assert_each_paper_reported(outcome.out, asked, source)
     assert reason in outcome.out, outcome.out
@@ -71,7 +77,9 @@ def assert_nothing_erased_and_named(outcome, folder: Path, source: str, reason: 
 
 
 def everything_written(folder: Path, cache: Path) -> bytes:
-    return b"".join(snapshot(folder).values()) + (b"".join(snapshot(cache).values()) if cache.exists() else b"")
+    return b"".join(snapshot(folder).values()) + (
+        b"".join(snapshot(cache).values()) if cache.exists() else b""
+    )
 
 
 # -- XML entities -----------------------------------------------------------------------------------
@@ -85,7 +93,9 @@ FEED_HEAD = (
 )
 
 
-def feed_entry(arxiv_id: str, title: str, summary: str, author: str = "Clara Becker", href: str = "") -> str:
+def feed_entry(
+    arxiv_id: str, title: str, summary: str, author: str = "Clara Becker", href: str = ""
+) -> str:
     href = href or f"https://arxiv.org/abs/{arxiv_id}v1"
     return (
         f"<entry><id>http://arxiv.org/abs/{arxiv_id}v1</id><title>{title}</title>"
@@ -97,9 +107,23 @@ def feed_entry(arxiv_id: str, title: str, summary: str, author: str = "Clara Bec
 
 
 def hostile_feed(doctype: str, summary: str, author: str = "Clara Becker", href: str = "") -> bytes:
-    entries = feed_entry("2304.01089", "RPTQ: Reorder-based Post-training Quantization for Large Language Models", summary, author, href)
-    entries += feed_entry("2301.00774", "SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot", summary, author, href)
-    return ("<?xml version='1.0' encoding='UTF-8'?>\n" + doctype + FEED_HEAD + entries + "</feed>\n").encode()
+    entries = feed_entry(
+        "2304.01089",
+        "RPTQ: Reorder-based Post-training Quantization for Large Language Models",
+        summary,
+        author,
+        href,
+    )
+    entries += feed_entry(
+        "2301.00774",
+        "SparseGPT: Massive Language Models Can Be Accurately Pruned in One-Shot",
+        summary,
+        author,
+        href,
+    )
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?>\n" + doctype + FEED_HEAD + entries + "</feed>\n"
+    ).encode()
 
 
 def billion_laughs() -> str:
@@ -115,7 +139,10 @@ def quadratic_blowup() -> str:
 BOMBS = {
     "billion-laughs-in-text": (billion_laughs(), {"summary": "Abstract &lol9; end"}),
     "billion-laughs-in-author": (billion_laughs(), {"summary": "Abstract.", "author": "&lol9;"}),
-    "billion-laughs-in-attribute": (billion_laughs(), {"summary": "Abstract.", "href": "https://arxiv.org/abs/x?&lol9;"}),
+    "billion-laughs-in-attribute": (
+        billion_laughs(),
+        {"summary": "Abstract.", "href": "https://arxiv.org/abs/x?&lol9;"},
+    ),
     "quadratic-blowup": (quadratic_blowup(), {"summary": "Abstract " + "&big;" * 20_000}),
 }
 
@@ -148,7 +175,12 @@ def test_external_entities_are_never_fetched(serve, run, tmp_path):
         f'<!ENTITY % remote SYSTEM "{canary.url}/xxe/parameter.dtd">\n'
         "%remote;\n]>\n"
     )
-    api.arxiv.inject(Fault.status(200, hostile_feed(doctype, summary="Start &file; &web; end", author="&file;"), ATOM), times=100)
+    api.arxiv.inject(
+        Fault.status(
+            200, hostile_feed(doctype, summary="Start &file; &web; end", author="&file;"), ATOM
+        ),
+        times=100,
+    )
     folder = seed_copy(tmp_path / "meta")
     outcome = run("--sources", "arxiv", catalog_dir=folder, cache_dir=tmp_path / "cache")
     assert outcome.code in (0, 1), outcome.err
@@ -163,14 +195,26 @@ OVERSIZE = MAX_ANSWER_BYTES + 1024 * 1024
 
 
 def declared_oversize(source: str) -> Fault:
-    body = b"[" + b"0," * (OVERSIZE // 2) + b"0]" if source != "arxiv" else b"<feed>" + b" " * OVERSIZE + b"</feed>"
+    body = (
+        b"[" + b"0," * (OVERSIZE // 2) + b"0]"
+        if source != "arxiv"
+        else b"<feed>" + b" " * OVERSIZE + b"</feed>"
+    )
     return Fault.status(200, body, ATOM if source == "arxiv" else JSON)
 
 
 def gzip_bomb(source: str) -> Fault:
     """Small on the wire (Content-Length ~20 KB), over the cap once decoded."""
-    inner = (b"<feed>" + b" " * OVERSIZE + b"</feed>") if source == "arxiv" else (b'{"pad": "' + b" " * OVERSIZE + b'"}')
-    return Fault.status(200, gzip.compress(inner, 9), {**(ATOM if source == "arxiv" else JSON), "content-encoding": "gzip"})
+    inner = (
+        (b"<feed>" + b" " * OVERSIZE + b"</feed>")
+        if source == "arxiv"
+        else (b'{"pad": "' + b" " * OVERSIZE + b'"}')
+    )
+    return Fault.status(
+        200,
+        gzip.compress(inner, 9),
+        {**(ATOM if source == "arxiv" else JSON), "content-encoding": "gzip"},
+    )
 
 
 @pytest.mark.parametrize("kind", ["declared-length", "gzip-bomb"])
@@ -181,7 +225,9 @@ def test_answer_over_the_cap_is_refused_and_named(source, kind, serve, run, tmp_
     fault = declared_oversize(source) if kind == "declared-length" else gzip_bomb(source)
     for name in SOURCES[source][0]:
         getattr(api, name).inject(fault, times=1000)
-    outcome = run("--refresh", "--sources", source, catalog_dir=folder, cache_dir=tmp_path / "cache")
+    outcome = run(
+        "--refresh", "--sources", source, catalog_dir=folder, cache_dir=tmp_path / "cache"
+    )
     assert_nothing_erased_and_named(outcome, folder, source, "refused")
 
 
@@ -225,13 +271,17 @@ def endless():
 
 
 @pytest.mark.parametrize("source", list(SOURCES))
-def test_streamed_answer_without_length_is_cut_at_the_cap(source, serve, run, tmp_path, endless, monkeypatch):
+def test_streamed_answer_without_length_is_cut_at_the_cap(
+    source, serve, run, tmp_path, endless, monkeypatch
+):
     api = serve()
     folder = enriched_catalog(source, api, run, tmp_path)
     base = f"http://127.0.0.1:{endless.server_address[1]}"
     for variable in SOURCES[source][1]:
         monkeypatch.setenv(variable, base + ("/api/query" if variable == "ARXIV_API_URL" else ""))
-    outcome = run("--refresh", "--sources", source, catalog_dir=folder, cache_dir=tmp_path / "cache")
+    outcome = run(
+        "--refresh", "--sources", source, catalog_dir=folder, cache_dir=tmp_path / "cache"
+    )
     assert endless.hits >= 1
     assert_nothing_erased_and_named(outcome, folder, source, "refused")
 
@@ -241,11 +291,18 @@ def test_deeply_nested_json_is_a_named_failure(source, serve, run, tmp_path):
     api = serve()
     folder = enriched_catalog(source, api, run, tmp_path)
     for name in SOURCES[source][0]:
-        getattr(api, name).inject(Fault.status(200, b"[" * 200_000 + b"]" * 200_000, JSON), times=1000)
-    outcome = run("--refresh", "--sources", source, catalog_dir=folder, cache_dir=tmp_path / "cache")
+        getattr(api, name).inject(
+            Fault.status(200, b"[" * 200_000 + b"]" * 200_000, JSON), times=1000
+        )
+    outcome = run(
+        "--refresh", "--sources", source, catalog_dir=folder, cache_dir=tmp_path / "cache"
+    )
     assert outcome.code == 1, outcome.out
     assert snapshot(folder) == _CLEAN[source]
-    assert f"{source}: " in outcome.out.split("needs attention", 1)[1] and "Traceback" not in outcome.out
+    assert (
+        f"{source}: " in outcome.out.split("needs attention", 1)[1]
+        and "Traceback" not in outcome.out
+    )
 
 
 # -- redirects to another host -----------------------------------------------------------------------
@@ -266,17 +323,28 @@ def elsewhere():
 
 def redirect(status: int, elsewhere: Elsewhere, path: str) -> Fault:
     # "localhost" on another port: another host by name and by port.
-    return Fault.status(status, b"", {"Location": f"http://localhost:{elsewhere.url.rsplit(':', 1)[1]}{path}"})
+    return Fault.status(
+        status, b"", {"Location": f"http://localhost:{elsewhere.url.rsplit(':', 1)[1]}{path}"}
+    )
 
 
 def assert_no_credential_reached(elsewhere: Elsewhere, secrets: list[str]) -> None:
     # A POST is never followed: a 307/308 would re-send its body (a password, a query) elsewhere.
     assert [r.path for r in elsewhere.requests if r.method != "GET"] == []
     for request in elsewhere.requests:
-        assert {"authorization", "x-api-key", "cookie", "proxy-authorization"}.isdisjoint(request.headers), request
-        seen = json.dumps(request.headers) + request.path + json.dumps(request.query) + request.body.decode("utf-8", "replace")
+        assert {"authorization", "x-api-key", "cookie", "proxy-authorization"}.isdisjoint(
+            request.headers
+        ), request
+        seen = (
+            json.dumps(request.headers)
+            + request.path
+            + json.dumps(request.query)
+            + request.body.decode("utf-8", "replace")
+        )
         for secret in secrets:
-            assert secret not in seen, f"{secret!r} sent to another host in {request.method} {request.path}"
+            assert secret not in seen, (
+                f"{secret!r} sent to another host in {request.method} {request.path}"
+            )
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
@@ -284,30 +352,57 @@ def test_github_redirect_to_another_host_carries_no_token(status, serve, run, tm
     token = "ghp_redirect_test_token_0123456789"
     api = serve(env={"GITHUB_TOKEN": token}, github={"token": token})
     api.github.inject(redirect(status, elsewhere, "/graphql"), match=lambda r: r.path == "/graphql")
-    run("--sources", "github", catalog_dir=seed_copy(tmp_path / "meta"), cache_dir=tmp_path / "cache")
+    run(
+        "--sources",
+        "github",
+        catalog_dir=seed_copy(tmp_path / "meta"),
+        cache_dir=tmp_path / "cache",
+    )
     assert api.github.pending_faults == 0
     assert_no_credential_reached(elsewhere, [token])
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
-def test_semantic_scholar_redirect_to_another_host_carries_no_api_key(status, serve, run, tmp_path, elsewhere):
+def test_semantic_scholar_redirect_to_another_host_carries_no_api_key(
+    status, serve, run, tmp_path, elsewhere
+):
     key = "s2-redirect-test-key-0123456789"
     api = serve(env={"SEMANTIC_SCHOLAR_API_KEY": key}, semanticscholar={"api_key": key})
-    api.semanticscholar.inject(redirect(status, elsewhere, "/graph/v1/paper/batch"), match=lambda r: r.path.endswith("/batch"))
-    api.semanticscholar.inject(redirect(status, elsewhere, "/graph/v1/paper/search/match"), match=lambda r: r.path.endswith("/match"))
-    run("--sources", "semantic_scholar", catalog_dir=seed_copy(tmp_path / "meta"), cache_dir=tmp_path / "cache")
+    api.semanticscholar.inject(
+        redirect(status, elsewhere, "/graph/v1/paper/batch"),
+        match=lambda r: r.path.endswith("/batch"),
+    )
+    api.semanticscholar.inject(
+        redirect(status, elsewhere, "/graph/v1/paper/search/match"),
+        match=lambda r: r.path.endswith("/match"),
+    )
+    run(
+        "--sources",
+        "semantic_scholar",
+        catalog_dir=seed_copy(tmp_path / "meta"),
+        cache_dir=tmp_path / "cache",
+    )
     assert api.semanticscholar.pending_faults == 0
     assert_no_credential_reached(elsewhere, [key])
 
 
 @pytest.mark.parametrize("status", [302, 307, 308])
 @pytest.mark.parametrize("endpoint", ["/login", "/notes"])
-def test_openreview_redirect_to_another_host_carries_no_password_or_token(endpoint, status, serve, run, tmp_path, elsewhere):
+def test_openreview_redirect_to_another_host_carries_no_password_or_token(
+    endpoint, status, serve, run, tmp_path, elsewhere
+):
     user, password = "curator@example.org", "or-redirect-test-password-0123"
-    api = serve(env={"OPENREVIEW_USERNAME": user, "OPENREVIEW_PASSWORD": password},
-                openreview={"require_login": True, "users": {user: password}})
+    api = serve(
+        env={"OPENREVIEW_USERNAME": user, "OPENREVIEW_PASSWORD": password},
+        openreview={"require_login": True, "users": {user: password}},
+    )
     api.openreview.inject(redirect(status, elsewhere, endpoint), match=lambda r: r.path == endpoint)
-    run("--sources", "openreview", catalog_dir=seed_copy(tmp_path / "meta"), cache_dir=tmp_path / "cache")
+    run(
+        "--sources",
+        "openreview",
+        catalog_dir=seed_copy(tmp_path / "meta"),
+        cache_dir=tmp_path / "cache",
+    )
     assert api.openreview.pending_faults == 0
     tokens = sorted(api.openreview.tokens | api.openreview_v1.tokens)
     assert_no_credential_reached(elsewhere, [password, *tokens])
@@ -316,7 +411,9 @@ def test_openreview_redirect_to_another_host_carries_no_password_or_token(endpoi
 # -- headers that are not what they claim -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["\u00b2", "\u00b9\u00b2\u00b3", "-5", "1e3", "soon", "Mon, 32 Jan 2024 00:00:00 GMT"])
+@pytest.mark.parametrize(
+    "value", ["\u00b2", "\u00b9\u00b2\u00b3", "-5", "1e3", "soon", "Mon, 32 Jan 2024 00:00:00 GMT"]
+)
 @pytest.mark.parametrize("source", list(SOURCES))
 def test_malformed_retry_after_is_an_ordinary_429(source, value, serve, run, tmp_path):
     """Retry-After: '²' passes str.isdigit() but is no number; the 429 must still be retried."""
@@ -324,7 +421,9 @@ def test_malformed_retry_after_is_an_ordinary_429(source, value, serve, run, tmp
     folder = enriched_catalog(source, api, run, tmp_path)
     clean = snapshot(folder)
     for name in SOURCES[source][0]:
-        getattr(api, name).inject(Fault.status(429, {"message": "slow down"}, {"Retry-After": value}))
+        getattr(api, name).inject(
+            Fault.status(429, {"message": "slow down"}, {"Retry-After": value})
+        )
     fresh = seed_copy(tmp_path / "fresh")
     outcome = run("--sources", source, catalog_dir=fresh, cache_dir=tmp_path / "cache")
     assert outcome.code == 0, outcome.out
@@ -335,8 +434,14 @@ def test_malformed_github_rate_limit_reset_still_stops_github_cleanly(serve, run
     api = serve()
     folder = seed_copy(tmp_path / "meta")
     before = snapshot(folder)
-    api.github.inject(Fault.status(403, {"message": "API rate limit exceeded"},
-                                   {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "\u00b2\u00b3"}), times=100)
+    api.github.inject(
+        Fault.status(
+            403,
+            {"message": "API rate limit exceeded"},
+            {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "\u00b2\u00b3"},
+        ),
+        times=100,
+    )
     outcome = run("--sources", "github", catalog_dir=folder, cache_dir=tmp_path / "cache")
     assert "rate limit spent" in outcome.out and "left for the next run" in outcome.out, outcome.out
     assert "unexpected error" not in outcome.out

@@ -137,14 +137,32 @@ def test_github_repo_from_url(url, expected):
         ("https://dl.acm.org/doi/10.1145/3575693.3575739", "10.1145/3575693.3575739"),
         ("https://dl.acm.org/doi/abs/10.1145/3575693.3575739", "10.1145/3575693.3575739"),
         ("https://dl.acm.org/doi/pdf/10.1145/3575693.3575739", "10.1145/3575693.3575739"),
-        ("https://dl.acm.org/doi/10.1145/3575693.3575739?casa_token=abc", "10.1145/3575693.3575739"),
-        ("https://link.springer.com/chapter/10.1007/978-3-031-19775-8_1", "10.1007/978-3-031-19775-8_1"),
-        ("https://link.springer.com/content/pdf/10.1007/s11263-021-01453-z.pdf", "10.1007/s11263-021-01453-z"),
+        (
+            "https://dl.acm.org/doi/10.1145/3575693.3575739?casa_token=abc",
+            "10.1145/3575693.3575739",
+        ),
+        (
+            "https://link.springer.com/chapter/10.1007/978-3-031-19775-8_1",
+            "10.1007/978-3-031-19775-8_1",
+        ),
+        (
+            "https://link.springer.com/content/pdf/10.1007/s11263-021-01453-z.pdf",
+            "10.1007/s11263-021-01453-z",
+        ),
         ("https://onlinelibrary.wiley.com/doi/full/10.1002/aaai.12036", "10.1002/aaai.12036"),
         ("https://www.science.org/doi/10.1126/science.aaa8415", "10.1126/science.aaa8415"),
-        ("https://iopscience.iop.org/article/10.1088/1742-6596/1234/1/012001/pdf", "10.1088/1742-6596/1234/1/012001"),
-        ("https://journals.aps.org/prl/abstract/10.1103/PhysRevLett.116.061102", "10.1103/physrevlett.116.061102"),
-        ("https://www.biorxiv.org/content/10.1101/2020.03.01.972935v2.full.pdf", "10.1101/2020.03.01.972935"),
+        (
+            "https://iopscience.iop.org/article/10.1088/1742-6596/1234/1/012001/pdf",
+            "10.1088/1742-6596/1234/1/012001",
+        ),
+        (
+            "https://journals.aps.org/prl/abstract/10.1103/PhysRevLett.116.061102",
+            "10.1103/physrevlett.116.061102",
+        ),
+        (
+            "https://www.biorxiv.org/content/10.1101/2020.03.01.972935v2.full.pdf",
+            "10.1101/2020.03.01.972935",
+        ),
         ("https://dl.acm.org/doi/", None),
         ("https://dl.acm.org/doi/10.1145/", None),
         # a DOI in the path of a host that is not a publisher's may cite another paper
@@ -153,11 +171,17 @@ def test_github_repo_from_url(url, expected):
         ("https://scholar.google.com/scholar?q=10.1145/3575693.3575739", None),
         # venue pages without a DOI in their URL: a title search, as before
         ("https://ieeexplore.ieee.org/document/9157532", None),
-        ("https://proceedings.neurips.cc/paper_files/paper/2022/hash/abc-Abstract-Conference.html", None),
+        (
+            "https://proceedings.neurips.cc/paper_files/paper/2022/hash/abc-Abstract-Conference.html",
+            None,
+        ),
         ("https://openaccess.thecvf.com/content/CVPR2023/html/X_Title_CVPR_2023_paper.html", None),
         ("https://proceedings.mlr.press/v202/frantar23a.html", None),
         ("https://jmlr.org/papers/v24/22-1234.html", None),
-        ("https://proceedings.mlsys.org/paper_files/paper/2023/hash/abc-Abstract-mlsys2023.html", None),
+        (
+            "https://proceedings.mlsys.org/paper_files/paper/2023/hash/abc-Abstract-mlsys2023.html",
+            None,
+        ),
         ("https://aclanthology.org/2023.acl-long.1/", None),
     ],
 )

@@ -15,17 +15,30 @@ def entry(text: str) -> paper_pb2.PaperInfo:
     return text_format.Parse(text, paper_pb2.PaperInfo())
 
 
-TEMPLATE = entry('''
+TEMPLATE = entry("""
 paper { title: "DFPC: Data flow driven pruning of coupled channels without data" abbr: "abbr"
         url: "https://arxiv.org/abs/2301.00001" authors: "Name1" authors: "Name2" institutions: "inst1" institutions: "inst2" }
 pub { where: "ICLR" year: 2023 }
-''')
+""")
 
-ARXIV = PaperRecord(source="arxiv", title="DFPC: Data flow driven pruning of coupled channels without data",
-                    abstract="We prune.", authors=("Ada Lovelace", "Alan Turing"), arxiv_id="2301.00001", year=2023)
+ARXIV = PaperRecord(
+    source="arxiv",
+    title="DFPC: Data flow driven pruning of coupled channels without data",
+    abstract="We prune.",
+    authors=("Ada Lovelace", "Alan Turing"),
+    arxiv_id="2301.00001",
+    year=2023,
+)
 
 
-def findings(arxiv=None, openreview=None, semantic_scholar=None, repo=None, repo_not_found=False, link_status=LINK_NONE):
+def findings(
+    arxiv=None,
+    openreview=None,
+    semantic_scholar=None,
+    repo=None,
+    repo_not_found=False,
+    link_status=LINK_NONE,
+):
     """What the built-in sources said, as the run hands it to merge (in source order)."""
     said = {
         "arxiv": (FOUND, arxiv) if arxiv else (link_status, None),
@@ -42,7 +55,9 @@ def findings(arxiv=None, openreview=None, semantic_scholar=None, repo=None, repo
 
 def test_placeholder_abbr_takes_short_name_before_colon():
     assert placeholder_abbr("DFPC: Data flow driven pruning") == "DFPC"
-    assert placeholder_abbr("Bit-Pruning: A Sparse Multiplication-Less Dot-Product") == "Bit-Pruning"
+    assert (
+        placeholder_abbr("Bit-Pruning: A Sparse Multiplication-Less Dot-Product") == "Bit-Pruning"
+    )
     assert placeholder_abbr("Sparsity May Cry: Let Us Fail") == ""
     assert placeholder_abbr("How I Learned to Stop Worrying and Love Retraining") == ""
 
@@ -58,7 +73,9 @@ def test_placeholders_are_filled_and_source_date_set():
 
 
 def test_curated_authors_even_comma_joined_are_left_alone():
-    curated = entry('paper { title: "DFPC: Data flow driven pruning of coupled channels without data" abbr: "DFPC" authors: "A. Curator, B. Curator" }')
+    curated = entry(
+        'paper { title: "DFPC: Data flow driven pruning of coupled channels without data" abbr: "DFPC" authors: "A. Curator, B. Curator" }'
+    )
     merged = merge(curated, findings(arxiv=ARXIV, link_status=LINK_FOUND), TODAY).info
     assert list(merged.paper.authors) == ["A. Curator, B. Curator"]
     assert merged.paper.abbr == "DFPC"
@@ -71,7 +88,13 @@ def test_same_values_again_change_nothing():
 
 
 def test_link_to_a_different_paper_writes_nothing_from_it():
-    wrong = PaperRecord(source="arxiv", title="Frequency of Hot Jupiters", abstract="Planets.", authors=("X",), arxiv_id="2301.00001")
+    wrong = PaperRecord(
+        source="arxiv",
+        title="Frequency of Hot Jupiters",
+        abstract="Planets.",
+        authors=("X",),
+        arxiv_id="2301.00001",
+    )
     result = merge(TEMPLATE, findings(arxiv=wrong, link_status=LINK_FOUND), TODAY)
     assert not result.info.HasField("enrichment")
     assert list(result.info.paper.authors) == ["Name1", "Name2"]
@@ -79,19 +102,41 @@ def test_link_to_a_different_paper_writes_nothing_from_it():
 
 
 def test_citation_counts_carry_the_day_they_changed_and_unknown_is_not_zero():
-    s2 = PaperRecord(source="semantic_scholar", title=ARXIV.title, semantic_scholar_id="a" * 40, citation_count=10)
+    s2 = PaperRecord(
+        source="semantic_scholar",
+        title=ARXIV.title,
+        semantic_scholar_id="a" * 40,
+        citation_count=10,
+    )
     first = merge(TEMPLATE, findings(semantic_scholar=s2, link_status=LINK_NONE), "2026-11-01").info
-    assert first.enrichment.citation_count == 10 and first.enrichment.citation_count_changed == "2026-11-01"
+    assert (
+        first.enrichment.citation_count == 10
+        and first.enrichment.citation_count_changed == "2026-11-01"
+    )
     assert not first.enrichment.HasField("influential_citation_count")
     same = merge(first, findings(semantic_scholar=s2, link_status=LINK_NONE), "2026-11-02").info
     assert same == first
-    more = PaperRecord(source="semantic_scholar", title=ARXIV.title, semantic_scholar_id="a" * 40, citation_count=12)
+    more = PaperRecord(
+        source="semantic_scholar",
+        title=ARXIV.title,
+        semantic_scholar_id="a" * 40,
+        citation_count=12,
+    )
     later = merge(first, findings(semantic_scholar=more, link_status=LINK_NONE), "2026-11-03").info
-    assert later.enrichment.citation_count == 12 and later.enrichment.citation_count_changed == "2026-11-03"
+    assert (
+        later.enrichment.citation_count == 12
+        and later.enrichment.citation_count_changed == "2026-11-03"
+    )
 
 
 def test_semantic_scholar_does_not_fill_what_a_failed_link_source_will_give():
-    s2 = PaperRecord(source="semantic_scholar", title=ARXIV.title, abstract="S2 text", authors=("S2 Author",), semantic_scholar_id="b" * 40)
+    s2 = PaperRecord(
+        source="semantic_scholar",
+        title=ARXIV.title,
+        abstract="S2 text",
+        authors=("S2 Author",),
+        semantic_scholar_id="b" * 40,
+    )
     merged = merge(TEMPLATE, findings(semantic_scholar=s2, link_status=LINK_FAILED), TODAY).info
     assert merged.enrichment.semantic_scholar_id == "b" * 40
     assert not merged.enrichment.abstract
@@ -101,7 +146,14 @@ def test_semantic_scholar_does_not_fill_what_a_failed_link_source_will_give():
 
 
 def test_dead_repository_keeps_earlier_values_and_is_marked():
-    repo = RepoRecord(full_name="a/b", url="https://github.com/a/b", stars=5, forks=1, pushed_at="2024-01-01T00:00:00Z", license="MIT")
+    repo = RepoRecord(
+        full_name="a/b",
+        url="https://github.com/a/b",
+        stars=5,
+        forks=1,
+        pushed_at="2024-01-01T00:00:00Z",
+        license="MIT",
+    )
     first = merge(TEMPLATE, findings(repo=repo), "2026-11-01").info
     dead = merge(first, findings(repo_not_found=True), "2026-11-02").info
     assert dead.enrichment.repo.stars == 5 and dead.enrichment.repo.not_found

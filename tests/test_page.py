@@ -16,18 +16,29 @@ from flows.render import main
 
 CHROMIUM = Path("/usr/bin/chromium")
 # The closed network refuses background connections: keep Chromium from trying any.
-ARGS = ["--headless", "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-gpu"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-gpu",
+]
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium; .ci/run does it)")
+        pytest.skip(
+            "Debian's chromium is not installed (apt-get install chromium; .ci/run does it)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=ARGS, headless=True
+        )
         yield browser
         browser.close()
 
@@ -38,9 +49,19 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("request", lambda request: problems.append(f"request {request.url}") if not request.url.startswith("file:") else None)
+    page.on(
+        "request",
+        lambda request: (
+            problems.append(f"request {request.url}")
+            if not request.url.startswith("file:")
+            else None
+        ),
+    )
     yield page
     context.close()
     assert problems == []
@@ -50,8 +71,21 @@ def page(browser):
 def site(tmp_path_factory) -> Path:
     project = tmp_path_factory.mktemp("page") / "project"
     shutil.copytree(DATA / "render" / "catalog", project)
-    assert main(["--catalog", str(project / "meta"), "--readme", str(project / "README.md"),
-                 "--lists", str(project / "lists"), "--site", str(project / "site")]) == 0
+    assert (
+        main(
+            [
+                "--catalog",
+                str(project / "meta"),
+                "--readme",
+                str(project / "README.md"),
+                "--lists",
+                str(project / "lists"),
+                "--site",
+                str(project / "site"),
+            ]
+        )
+        == 0
+    )
     return project / "site"
 
 
@@ -62,7 +96,9 @@ def papers(site: Path) -> list[dict]:
 def load(page, url: str) -> None:
     """Open the page and wait for its first rows and then its abstracts (abstracts.js)."""
     page.goto(url)
-    page.wait_for_function("window.catalogPage && window.catalogPage.ready && window.catalogPage.complete")
+    page.wait_for_function(
+        "window.catalogPage && window.catalogPage.ready && window.catalogPage.complete"
+    )
 
 
 def visible(page) -> list[str]:
@@ -71,11 +107,17 @@ def visible(page) -> list[str]:
 
 def by_stars(matching: list[dict]) -> list[str]:
     """The page's order for "stars, high to low": unknown last, ties in catalog order."""
+
     def stars(paper):
-        return paper["repo"]["stars"] if paper["repo"] and paper["repo"]["stars"] is not None else None
+        return (
+            paper["repo"]["stars"] if paper["repo"] and paper["repo"]["stars"] is not None else None
+        )
+
     known = [p for p in matching if stars(p) is not None]
     unknown = [p for p in matching if stars(p) is None]
-    return [p["path"] for p in sorted(known, key=lambda p: -stars(p))] + [p["path"] for p in unknown]
+    return [p["path"] for p in sorted(known, key=lambda p: -stars(p))] + [
+        p["path"] for p in unknown
+    ]
 
 
 def test_filter_sort_abstract_and_shared_hash(page, site):
@@ -86,8 +128,11 @@ def test_filter_sort_abstract_and_shared_hash(page, site):
 
     page.get_by_role("searchbox", name="Search").fill("sparse")
     page.get_by_role("button", name="Stars", exact=True).click()
-    matching = [p for p in everything
-                if "sparse" in " ".join([p["title"], *p["authors"], p["abstract"] or ""]).lower()]
+    matching = [
+        p
+        for p in everything
+        if "sparse" in " ".join([p["title"], *p["authors"], p["abstract"] or ""]).lower()
+    ]
     assert matching, "the filter should match some papers"
     assert visible(page) == by_stars(matching)
     assert page.inner_text("#summary").startswith(f"{len(matching)} of {len(everything)} papers")
@@ -106,7 +151,10 @@ def test_filter_sort_abstract_and_shared_hash(page, site):
     load(other, shared)
     assert visible(other) == by_stars(matching)
     assert other.get_by_role("searchbox", name="Search").input_value() == "sparse"
-    assert other.locator("#details").is_visible() and first["abstract"] in other.locator("#details").inner_text()
+    assert (
+        other.locator("#details").is_visible()
+        and first["abstract"] in other.locator("#details").inner_text()
+    )
     other.close()
 
 
@@ -133,9 +181,15 @@ def test_only_the_rows_in_view_are_in_the_page(page, tmp_path):
     site = tmp_path / "site"
     site.mkdir()
     for name in ("index.html", "page.js", "page.css"):
-        shutil.copy(Path(__file__).resolve().parent.parent / "enrich" / "views" / "static" / name, site / name)
+        shutil.copy(
+            Path(__file__).resolve().parent.parent / "enrich" / "views" / "static" / name,
+            site / name,
+        )
     template = papers_json_paper()
-    many = [dict(template, path=f"p{i:05d}.prototxt", id=f"p{i:05d}", title=f"Paper {i}", citations=i) for i in range(3000)]
+    many = [
+        dict(template, path=f"p{i:05d}.prototxt", id=f"p{i:05d}", title=f"Paper {i}", citations=i)
+        for i in range(3000)
+    ]
     (site / "papers.js").write_text(page_data(many), encoding="utf-8")
     (site / "abstracts.js").write_text(page_abstracts(many), encoding="utf-8")
     load(page, site.joinpath("index.html").as_uri())
@@ -148,9 +202,31 @@ def test_only_the_rows_in_view_are_in_the_page(page, tmp_path):
 
 
 def papers_json_paper() -> dict:
-    return {"id": "x", "path": "x.prototxt", "title": "x", "abbr": None, "url": "https://example.org/" + quote("x"),
-            "authors": ["A B"], "institutions": [], "year": 2024, "venue": "ICLR", "venue_detail": None, "keywords": [],
-            "code_url": None, "note_url": None, "cover": None, "abstract": "An abstract.", "tldr": None, "arxiv_id": None,
-            "openreview_id": None, "semantic_scholar_id": None, "doi": None, "citations": 1, "citations_changed": None,
-            "influential_citations": None, "influential_citations_changed": None, "repo": None,
-            "history": {"citations": [], "stars": []}}
+    return {
+        "id": "x",
+        "path": "x.prototxt",
+        "title": "x",
+        "abbr": None,
+        "url": "https://example.org/" + quote("x"),
+        "authors": ["A B"],
+        "institutions": [],
+        "year": 2024,
+        "venue": "ICLR",
+        "venue_detail": None,
+        "keywords": [],
+        "code_url": None,
+        "note_url": None,
+        "cover": None,
+        "abstract": "An abstract.",
+        "tldr": None,
+        "arxiv_id": None,
+        "openreview_id": None,
+        "semantic_scholar_id": None,
+        "doi": None,
+        "citations": 1,
+        "citations_changed": None,
+        "influential_citations": None,
+        "influential_citations_changed": None,
+        "repo": None,
+        "history": {"citations": [], "stars": []},
+    }

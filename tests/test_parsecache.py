@@ -47,7 +47,9 @@ def test_unchanged_files_are_not_parsed_again(seed, tmp_path, parses):
     second = catalog_io.read_catalog(seed, cache_dir=tmp_path / "cache")
     assert parses == []
     assert rendered(second) == rendered(first)
-    assert second.skipped == first.skipped and [str(e) for e in second.errors] == [str(e) for e in first.errors]
+    assert second.skipped == first.skipped and [str(e) for e in second.errors] == [
+        str(e) for e in first.errors
+    ]
 
 
 def test_edited_file_is_parsed_again_even_with_same_size_and_mtime(seed, tmp_path, parses):
@@ -106,8 +108,10 @@ def test_damaged_row_is_a_miss_not_a_wrong_entry(seed, tmp_path, parses):
     other = paper_pb2.PaperInfo()
     other.paper.title = "Some other paper"
     with sqlite3.connect(cache / parsecache.FILENAME) as db:
-        changed = db.execute("UPDATE parsed SET message = ? WHERE digest = ?",
-                             (other.SerializeToString(), parsecache.digest(target.read_bytes()))).rowcount
+        changed = db.execute(
+            "UPDATE parsed SET message = ? WHERE digest = ?",
+            (other.SerializeToString(), parsecache.digest(target.read_bytes())),
+        ).rowcount
     assert changed == 1
     parses.clear()
     assert rendered(catalog_io.read_catalog(seed, cache_dir=cache)) == expected
@@ -128,12 +132,16 @@ def test_files_the_run_wrote_are_stored_as_they_parse(api, catalog, tmp_path, ru
     assert outcome.code in (0, 1), outcome.out
     written = snapshot(catalog)
     with sqlite3.connect(tmp_path / "cache" / parsecache.FILENAME) as db:
-        stored = dict(db.execute("SELECT digest, message FROM parsed WHERE kind = ?", (parsecache.PAPER,)))
+        stored = dict(
+            db.execute("SELECT digest, message FROM parsed WHERE kind = ?", (parsecache.PAPER,))
+        )
     checked = 0
     for name, content in written.items():
         entry = catalog_io.parse_entry(name, content)
         if entry is not None and entry.info.ListFields():
-            assert paper_pb2.PaperInfo.FromString(stored[parsecache.digest(content)]) == entry.info, name
+            assert (
+                paper_pb2.PaperInfo.FromString(stored[parsecache.digest(content)]) == entry.info
+            ), name
             checked += 1
     assert checked > 0
 

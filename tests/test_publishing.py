@@ -45,7 +45,12 @@ def test_finish_commits_what_was_written_and_pushes(worker, curator, remote):
     curator_commit(curator, {"README.md": "# edited meanwhile\n"})
     written = enrich_files(worker, "meta/2023/a.prototxt")
     lines = publishing.finish(run, written, {str(written[0]): ["citation_count 5 -> 9 (+4)"]})
-    assert lines[0].startswith("committed ") and lines[0].endswith(": enrich (shard 0/1): 1 paper updated, +4 citations")
+    assert lines[0].startswith("committed ") and lines[0].endswith(
+        ": enrich (shard 0/1): 1 paper updated, +4 citations"
+    )
     assert "after 1 rebase(s)" in lines[1]
     assert log(remote, "main")[0].endswith("|enrich (shard 0/1): 1 paper updated, +4 citations")
-    assert publishing.finish(publishing.prepare(worker / "meta", [], push=True), [], {})[0] == "nothing changed: no commit"
+    assert (
+        publishing.finish(publishing.prepare(worker / "meta", [], push=True), [], {})[0]
+        == "nothing changed: no commit"
+    )

@@ -11,6 +11,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def test_readme_tables_are_the_registrys():
     for title, lines in tables().items():
         if title == "rate limits":  # inside a shell block, without markers
-            assert all(line in README for line in lines), f"README {title}: run python -m enrich.sources.tables"
+            assert all(line in README for line in lines), (
+                f"README {title}: run python -m enrich.sources.tables"
+            )
         else:
-            assert marked(title, lines) in README, f"README {title}: run python -m enrich.sources.tables"
+            assert marked(title, lines) in README, (
+                f"README {title}: run python -m enrich.sources.tables"
+            )

@@ -26,18 +26,29 @@ def project(tmp_path) -> Path:
 
 
 def render(project: Path, *extra: str) -> int:
-    return main([
-        "--catalog", str(project / "meta"), "--readme", str(project / "README.md"),
-        "--lists", str(project / "lists"), "--site", str(project / "site"),
-        *(() if "--cache-dir" in extra else ("--cache-dir", str(project / "no-cache"))), *extra,
-    ])
+    return main(
+        [
+            "--catalog",
+            str(project / "meta"),
+            "--readme",
+            str(project / "README.md"),
+            "--lists",
+            str(project / "lists"),
+            "--site",
+            str(project / "site"),
+            *(() if "--cache-dir" in extra else ("--cache-dir", str(project / "no-cache"))),
+            *extra,
+        ]
+    )
 
 
 def test_outputs_match_the_golden_files(project, capsys):
     assert render(project) == 0
     assert (project / "README.md").read_bytes() == (EXPECTED / "README.md").read_bytes()
     assert snapshot(project / "lists") == snapshot(EXPECTED / "lists")
-    assert (project / "site" / "papers.json").read_bytes() == (EXPECTED / "site" / "papers.json").read_bytes()
+    assert (project / "site" / "papers.json").read_bytes() == (
+        EXPECTED / "site" / "papers.json"
+    ).read_bytes()
     assert "papers: 29, files written: 12" in capsys.readouterr().out
 
 
@@ -56,7 +67,7 @@ def test_page_data_script_holds_what_the_page_shows_from_papers_json(project):
     script = (project / "site" / "papers.js").read_text(encoding="utf-8")
     prefix = "window.CATALOG_PAPERS = "
     assert script.startswith(prefix) and script.endswith(";\n")
-    data = json.loads(script[len(prefix):-2])
+    data = json.loads(script[len(prefix) : -2])
     document = json.loads((project / "site" / "papers.json").read_text(encoding="utf-8"))
     epoch = date.fromisoformat(data["epoch"]).toordinal()
     for row, paper in zip(data["papers"], document["papers"], strict=True):
@@ -73,7 +84,7 @@ def test_page_data_script_holds_what_the_page_shows_from_papers_json(project):
             assert series == paper["history"][name]
     abstracts = (project / "site" / "abstracts.js").read_text(encoding="utf-8")
     assert abstracts.startswith("window.CATALOG_ABSTRACTS = ") and abstracts.endswith(";\n")
-    pairs = json.loads(abstracts[len("window.CATALOG_ABSTRACTS = "):-2])
+    pairs = json.loads(abstracts[len("window.CATALOG_ABSTRACTS = ") : -2])
     assert pairs == [[paper["abstract"], paper["tldr"]] for paper in document["papers"]]
 
 
@@ -95,7 +106,9 @@ def test_second_render_writes_nothing(project, capsys):
     capsys.readouterr()
     assert render(project) == 0
     assert snapshot(project) == first
-    assert {path: path.stat().st_mtime_ns for path in project.rglob("*") if path.is_file()} == mtimes
+    assert {
+        path: path.stat().st_mtime_ns for path in project.rglob("*") if path.is_file()
+    } == mtimes
     assert "files written: 0, unchanged: 12" in capsys.readouterr().out
 
 
@@ -114,7 +127,10 @@ def test_check_exits_0_when_views_are_current(project):
 def test_check_notices_a_changed_entry(project):
     render(project)
     entry = project / "meta" / "RPTQ.prototxt"
-    entry.write_text(entry.read_text(encoding="utf-8").replace("citation_count: 178", "citation_count: 179"), encoding="utf-8")
+    entry.write_text(
+        entry.read_text(encoding="utf-8").replace("citation_count: 178", "citation_count: 179"),
+        encoding="utf-8",
+    )
     assert render(project, "--check") == 1
 
 
@@ -124,11 +140,17 @@ def test_readme_without_markers_is_a_usage_error_and_nothing_is_written(project,
     assert render(project) == 2
     assert snapshot(project) == before
     err = capsys.readouterr().err
-    assert "<!-- papers:start -->" in err and "<!-- papers:end -->" in err and "add the two lines" in err
+    assert (
+        "<!-- papers:start -->" in err
+        and "<!-- papers:end -->" in err
+        and "add the two lines" in err
+    )
 
 
 def test_markers_in_the_wrong_order_are_a_usage_error(project):
-    (project / "README.md").write_text("<!-- papers:end -->\n<!-- papers:start -->\n", encoding="utf-8")
+    (project / "README.md").write_text(
+        "<!-- papers:end -->\n<!-- papers:start -->\n", encoding="utf-8"
+    )
     assert render(project) == 2
 
 
@@ -138,7 +160,9 @@ def test_missing_catalog_is_a_usage_error(project, capsys):
 
 
 def test_unreadable_entry_is_named_left_out_and_the_rest_rendered(project, capsys):
-    (project / "meta" / "broken.prototxt").write_text('paper {\n  title: "Broken"\n  nonsense: 3\n}\n', encoding="utf-8")
+    (project / "meta" / "broken.prototxt").write_text(
+        'paper {\n  title: "Broken"\n  nonsense: 3\n}\n', encoding="utf-8"
+    )
     assert render(project) == 1
     out = capsys.readouterr().out
     assert "broken.prototxt:3" in out and "needs attention" in out
@@ -157,7 +181,9 @@ def test_explicit_history_folder_is_read(project, tmp_path):
     moved = tmp_path / "elsewhere"
     shutil.move(project / "history", moved)
     render(project, "--history", str(moved))
-    assert (project / "site" / "papers.json").read_bytes() == (EXPECTED / "site" / "papers.json").read_bytes()
+    assert (project / "site" / "papers.json").read_bytes() == (
+        EXPECTED / "site" / "papers.json"
+    ).read_bytes()
 
 
 def test_unknown_counts_are_null_not_zero(project):
@@ -172,11 +198,17 @@ def test_unknown_counts_are_null_not_zero(project):
 def test_render_catalog_flow_renders_and_fails_with_the_reason(prefect_server, project):
     from flows.render import render_catalog
 
-    paths = {"catalog": str(project / "meta"), "readme": str(project / "README.md"),
-             "lists": str(project / "lists"), "site": str(project / "site")}
+    paths = {
+        "catalog": str(project / "meta"),
+        "readme": str(project / "README.md"),
+        "lists": str(project / "lists"),
+        "site": str(project / "site"),
+    }
     state = render_catalog(**paths, return_state=True)
     assert state.is_completed(), state.message
-    assert (project / "site" / "papers.json").read_bytes() == (EXPECTED / "site" / "papers.json").read_bytes()
+    assert (project / "site" / "papers.json").read_bytes() == (
+        EXPECTED / "site" / "papers.json"
+    ).read_bytes()
     assert render_catalog(**paths, check=True, return_state=True).is_completed()
     (project / "README.md").write_text("no markers\n", encoding="utf-8")
     failed = render_catalog(**paths, return_state=True)
@@ -186,11 +218,15 @@ def test_render_catalog_flow_renders_and_fails_with_the_reason(prefect_server, p
 def test_entries_the_enrich_run_parsed_come_from_its_parse_cache(project, monkeypatch):
     from enrich import catalog as catalog_io
 
-    catalog_io.read_catalog(project / "meta", cache_dir=project / "cache")  # what an enrich run leaves
+    catalog_io.read_catalog(
+        project / "meta", cache_dir=project / "cache"
+    )  # what an enrich run leaves
 
     def parse_again(path, raw):
         raise AssertionError(f"{path} parsed again")
 
     monkeypatch.setattr(catalog_io, "parse_entry", parse_again)
     assert render(project, "--cache-dir", str(project / "cache")) == 0
-    assert (project / "site" / "papers.json").read_bytes() == (EXPECTED / "site" / "papers.json").read_bytes()
+    assert (project / "site" / "papers.json").read_bytes() == (
+        EXPECTED / "site" / "papers.json"
+    ).read_bytes()

@@ -30,7 +30,7 @@ def offline_report() -> Report:
     report.failed = [(f"meta/P{n:02d}.prototxt", "openreview", DOWN) for n in range(24, 0, -1)]
     report.sources_down = {"openreview": DOWN}
     report.sources = {"openreview": SourceStats(requests=6, retries=5, asked=24)}
-    report.file_errors = ["meta/bad.prototxt:3:7: Expected \"}\". (fix this line)"]
+    report.file_errors = ['meta/bad.prototxt:3:7: Expected "}". (fix this line)']
     report.mismatches = [("meta/A.prototxt", "arxiv", "Curated title", "Another paper")]
     report.dead_links = [("meta/0.prototxt", "owner/gone")]
     report.suggestions = [("meta/A.prototxt", "venue: ICLR 2024 (arxiv, semantic_scholar)")]
@@ -40,28 +40,48 @@ def offline_report() -> Report:
 def test_a_source_that_is_down_is_one_line_counting_its_papers():
     items = offline_report().attention_items()
     down = [item for item in items if item.kind == SOURCE_DOWN]
-    assert [item.text for item in down] == [f"{DOWN} — 24 papers not asked; nothing erased; try again later"]
+    assert [item.text for item in down] == [
+        f"{DOWN} — 24 papers not asked; nothing erased; try again later"
+    ]
     assert len(down[0].paths) == 24 and list(down[0].paths) == sorted(down[0].paths)
 
 
 def test_per_paper_problems_follow_the_source_lines_sorted_by_file():
     items = offline_report().attention_items()
     assert [item.kind for item in items] == [SOURCE_DOWN, DEAD_REPOSITORY, WRONG_LINK, FILE_ERROR]
-    assert [item.paths[0] for item in items[1:]] == ["meta/0.prototxt", "meta/A.prototxt", "meta/bad.prototxt"]
+    assert [item.paths[0] for item in items[1:]] == [
+        "meta/0.prototxt",
+        "meta/A.prototxt",
+        "meta/bad.prototxt",
+    ]
 
 
 @pytest.mark.parametrize(
     ("failed", "kinds", "first_line"),
     [
-        ([("meta/a.prototxt", "arxiv", "arxiv: HTTP 400")], [PAPER_FAILED], "meta/a.prototxt: arxiv: HTTP 400"),
-        ([("meta/a.prototxt", "github", "GitHub answered HTTP 451")], [PAPER_FAILED], "meta/a.prototxt: github: GitHub answered HTTP 451"),
         (
-            [("meta/b.prototxt", "arxiv", "arxiv: HTTP 400"), ("meta/a.prototxt", "arxiv", "arxiv: HTTP 400")],
+            [("meta/a.prototxt", "arxiv", "arxiv: HTTP 400")],
+            [PAPER_FAILED],
+            "meta/a.prototxt: arxiv: HTTP 400",
+        ),
+        (
+            [("meta/a.prototxt", "github", "GitHub answered HTTP 451")],
+            [PAPER_FAILED],
+            "meta/a.prototxt: github: GitHub answered HTTP 451",
+        ),
+        (
+            [
+                ("meta/b.prototxt", "arxiv", "arxiv: HTTP 400"),
+                ("meta/a.prototxt", "arxiv", "arxiv: HTTP 400"),
+            ],
             [SOURCE_FAILED],
             "arxiv: HTTP 400 — 2 papers; nothing erased",
         ),
         (
-            [("meta/b.prototxt", "arxiv", "arxiv: HTTP 400"), ("meta/a.prototxt", "arxiv", "arxiv: HTTP 500")],
+            [
+                ("meta/b.prototxt", "arxiv", "arxiv: HTTP 400"),
+                ("meta/a.prototxt", "arxiv", "arxiv: HTTP 500"),
+            ],
             [PAPER_FAILED, PAPER_FAILED],
             "meta/a.prototxt: arxiv: HTTP 500",
         ),
@@ -75,7 +95,9 @@ def test_failures_are_grouped_by_their_cause(failed, kinds, first_line):
 
 
 def test_a_down_source_with_one_paper_is_still_a_source_line():
-    report = Report(failed=[("meta/a.prototxt", "openreview", DOWN)], sources_down={"openreview": DOWN})
+    report = Report(
+        failed=[("meta/a.prototxt", "openreview", DOWN)], sources_down={"openreview": DOWN}
+    )
     assert report.attention() == [f"{DOWN} — 1 paper not asked; nothing erased; try again later"]
 
 
@@ -99,7 +121,10 @@ def test_state_message_is_short_with_counts_and_first_causes():
 
 
 def test_clean_state_message_gives_the_counts():
-    assert Report(enriched=["meta/a.prototxt"], unchanged=3).state_message() == "catalog enriched: 1 changed, 3 unchanged"
+    assert (
+        Report(enriched=["meta/a.prototxt"], unchanged=3).state_message()
+        == "catalog enriched: 1 changed, 3 unchanged"
+    )
 
 
 def test_not_in_cache_is_one_line_per_source():
@@ -118,7 +143,9 @@ def test_markdown_artifact_groups_like_the_terminal():
 def test_json_report_validates_against_its_schema():
     data = offline_report().to_json()
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
-    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(data)
+    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(
+        data
+    )
     assert data["counts"]["attention"] == 4
     assert data["attention"][0]["kind"] == SOURCE_DOWN and len(data["attention"][0]["paths"]) == 24
     assert data["sources"]["openreview"]["down"] == DOWN

@@ -17,7 +17,17 @@ def test_generated_module_matches_proto(tmp_path):
 
 
 UPSTREAM_FIELDS = {
-    "PaperInfo": {"paper": 1, "pub": 2, "code": 3, "note": 4, "keyword": 5, "cover": 6, "baseline": 7, "update_time": 8, "rating": 9},
+    "PaperInfo": {
+        "paper": 1,
+        "pub": 2,
+        "code": 3,
+        "note": 4,
+        "keyword": 5,
+        "cover": 6,
+        "baseline": 7,
+        "update_time": 8,
+        "rating": 9,
+    },
     "Paper": {"title": 1, "abbr": 2, "url": 3, "authors": 4, "institutions": 5},
     "Publication": {"where": 1, "year": 2},
     "Code": {"type": 1, "url": 2},
@@ -29,11 +39,28 @@ UPSTREAM_FIELDS = {
     "RepoList": {"repo_url": 1},
 }
 UPSTREAM_WORDS = {
-    "none": 1, "sparse_pruning": 2, "attention_sparsity": 3, "activation_sparsity": 4, "weight_sparsity": 5,
-    "structured_sparsity": 6, "quantization": 10, "kv_cache_quant": 20, "kv_cache_sparse": 21,
-    "kv_cache_management": 22, "overlap": 30, "speculative_decoding": 31, "performance_modeling": 40,
-    "deployment": 41, "survey": 42, "structure_design": 43, "low_rank": 44, "fusion": 45,
-    "efficient_training": 46, "tool": 47, "benchmark": 48, "kernel_generation": 50,
+    "none": 1,
+    "sparse_pruning": 2,
+    "attention_sparsity": 3,
+    "activation_sparsity": 4,
+    "weight_sparsity": 5,
+    "structured_sparsity": 6,
+    "quantization": 10,
+    "kv_cache_quant": 20,
+    "kv_cache_sparse": 21,
+    "kv_cache_management": 22,
+    "overlap": 30,
+    "speculative_decoding": 31,
+    "performance_modeling": 40,
+    "deployment": 41,
+    "survey": 42,
+    "structure_design": 43,
+    "low_rank": 44,
+    "fusion": 45,
+    "efficient_training": 46,
+    "tool": 47,
+    "benchmark": 48,
+    "kernel_generation": 50,
 }
 
 
@@ -52,6 +79,19 @@ def test_enrichment_lives_far_above_upstream_numbers():
     field = paper_pb2.PaperInfo.DESCRIPTOR.fields_by_name["enrichment"]
     assert field.number >= 100
     names = set(paper_pb2.Enrichment.DESCRIPTOR.fields_by_name)
-    assert {"abstract", "arxiv_id", "openreview_id", "semantic_scholar_id", "doi", "citation_count",
-            "influential_citation_count", "venue", "tldr", "repo", "changed"} <= names
-    assert {"url", "stars", "forks", "pushed_at", "archived", "license"} <= set(paper_pb2.Repo.DESCRIPTOR.fields_by_name)
+    assert {
+        "abstract",
+        "arxiv_id",
+        "openreview_id",
+        "semantic_scholar_id",
+        "doi",
+        "citation_count",
+        "influential_citation_count",
+        "venue",
+        "tldr",
+        "repo",
+        "changed",
+    } <= names
+    assert {"url", "stars", "forks", "pushed_at", "archived", "license"} <= set(
+        paper_pb2.Repo.DESCRIPTOR.fields_by_name
+    )

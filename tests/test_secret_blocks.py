@@ -25,8 +25,9 @@ def github_token_block(prefect_server):
         Secret.delete(server.secret_blocks()["GITHUB_TOKEN"], _sync=True)
 
 
-def test_token_from_a_secret_block_is_used_when_the_environment_has_none(api_with, github_token_block, catalog, run,
-                                                                        monkeypatch):
+def test_token_from_a_secret_block_is_used_when_the_environment_has_none(
+    api_with, github_token_block, catalog, run, monkeypatch
+):
     running = api_with(github={"token": github_token_block})
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     outcome = run(catalog_dir=catalog)

@@ -25,8 +25,11 @@ BATCH = "/graph/v1/paper/batch"
 @pytest.fixture
 def guarded(api_with, monkeypatch):
     """The doubles accepting (and requiring) our credentials, with all four set in the environment."""
-    running = api_with(github={"token": TOKEN}, semanticscholar={"api_key": API_KEY},
-                       openreview={"require_login": True, "users": {USER: PASSWORD}})
+    running = api_with(
+        github={"token": TOKEN},
+        semanticscholar={"api_key": API_KEY},
+        openreview={"require_login": True, "users": {USER: PASSWORD}},
+    )
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("SEMANTIC_SCHOLAR_API_KEY", API_KEY)
     monkeypatch.setenv("OPENREVIEW_USERNAME", USER)
@@ -55,7 +58,8 @@ def python_logs():
     """Every log record of this process (root, and the loggers that do not propagate), enrich and urllib3 at DEBUG."""
     handler = _Everything()
     loggers = [logging.getLogger()] + [
-        logger for logger in logging.root.manager.loggerDict.values()
+        logger
+        for logger in logging.root.manager.loggerDict.values()
         if isinstance(logger, logging.Logger) and not logger.propagate
     ]
     levels = {name: logging.getLogger(name).level for name in ("enrich", "urllib3", "tenacity")}
@@ -88,20 +92,33 @@ def prefect_records(since: float) -> dict[str, str]:
 
     APILogHandler().flush()
     with get_client(sync_client=True) as client:
-        runs = [r for r in client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=20)
-                if r.start_time and r.start_time.timestamp() >= since - 1]
+        runs = [
+            r
+            for r in client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=20)
+            if r.start_time and r.start_time.timestamp() >= since - 1
+        ]
         ids = [r.id for r in runs]
         assert ids, "no flow run recorded"
         logs, offset = [], 0
         while True:
-            page = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200, offset=offset)
+            page = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)),
+                limit=200,
+                offset=offset,
+            )
             logs += [log.message for log in page]
             offset += len(page)
             if len(page) < 200:
                 break
-        artifacts = client.read_artifacts(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)))
-        tasks = client.read_task_runs(task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=ids)))
-    states = [r.state.message or "" for r in runs if r.state] + [t.state.message or "" for t in tasks if t.state]
+        artifacts = client.read_artifacts(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids))
+        )
+        tasks = client.read_task_runs(
+            task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=ids))
+        )
+    states = [r.state.message or "" for r in runs if r.state] + [
+        t.state.message or "" for t in tasks if t.state
+    ]
     return {
         "prefect logs": "\n".join(logs),
         "prefect artifacts": "\n".join(str(a.data) + str(a.description) for a in artifacts),
@@ -154,15 +171,24 @@ def run_and_collect(run, catalog: Path, cache: Path) -> tuple[object, dict[str, 
         "the prefect database": prefect_database(),
     }
     assert "ids to look up" in places["prefect logs"], "Prefect's logs of the run were not captured"
-    assert "enrichment-report" in places["prefect artifacts"] or "Enrichment report" in places["prefect artifacts"]
+    assert (
+        "enrichment-report" in places["prefect artifacts"]
+        or "Enrichment report" in places["prefect artifacts"]
+    )
     return outcome, places
 
 
 def test_no_credential_appears_anywhere_when_a_source_fails(guarded, catalog, run, tmp_path):
-    guarded.semanticscholar.inject(Fault.status(503, {"message": "Service Unavailable"}), times=10_000,
-                                   match=lambda r: r.path == BATCH)
-    guarded.github.inject(Fault.status(502, "<html><body>Bad Gateway</body></html>", {"content-type": "text/html"}),
-                          times=10_000, match=lambda r: r.path == "/graphql")
+    guarded.semanticscholar.inject(
+        Fault.status(503, {"message": "Service Unavailable"}),
+        times=10_000,
+        match=lambda r: r.path == BATCH,
+    )
+    guarded.github.inject(
+        Fault.status(502, "<html><body>Bad Gateway</body></html>", {"content-type": "text/html"}),
+        times=10_000,
+        match=lambda r: r.path == "/graphql",
+    )
     outcome, places = run_and_collect(run, catalog, tmp_path / "cache")
     assert outcome.code == 1
     attention = outcome.out.split("needs attention", 1)[1]  # one line per cause
@@ -182,12 +208,21 @@ def test_no_credential_appears_anywhere_after_a_clean_run(guarded, catalog, run,
 
 def test_error_answers_that_quote_our_credentials_are_not_repeated(guarded, catalog, run, tmp_path):
     """Some servers echo what they were sent; the text of their error must not carry it further."""
-    guarded.semanticscholar.inject(Fault.status(403, {"error": f"API key {API_KEY} is not allowed here"}),
-                                   times=10_000, match=lambda r: r.path == BATCH)
-    graphql_error = {"data": {"rateLimit": {"cost": 1, "remaining": 4999, "resetAt": "2030-01-01T00:00:00Z"}},
-                     "errors": [{"type": "FORBIDDEN", "path": [f"r{i}"], "message": f"token {TOKEN} may not read this"}
-                                for i in range(4)]}
-    guarded.github.inject(Fault.status(200, graphql_error), times=10_000, match=lambda r: r.path == "/graphql")
+    guarded.semanticscholar.inject(
+        Fault.status(403, {"error": f"API key {API_KEY} is not allowed here"}),
+        times=10_000,
+        match=lambda r: r.path == BATCH,
+    )
+    graphql_error = {
+        "data": {"rateLimit": {"cost": 1, "remaining": 4999, "resetAt": "2030-01-01T00:00:00Z"}},
+        "errors": [
+            {"type": "FORBIDDEN", "path": [f"r{i}"], "message": f"token {TOKEN} may not read this"}
+            for i in range(4)
+        ],
+    }
+    guarded.github.inject(
+        Fault.status(200, graphql_error), times=10_000, match=lambda r: r.path == "/graphql"
+    )
     outcome, places = run_and_collect(run, catalog, tmp_path / "cache")
     assert outcome.code == 1
     attention = outcome.out.split("needs attention", 1)[1]  # one line per cause

@@ -16,25 +16,54 @@ from enrich.run import today_utc
 
 BATCH_PATH = "/graph/v1/paper/batch"
 MATCH_PATH = "/graph/v1/paper/search/match"
-FIELDS = {"paperId", "externalIds", "title", "abstract", "venue", "year", "publicationDate", "citationCount",
-          "influentialCitationCount", "authors", "tldr"}
+FIELDS = {
+    "paperId",
+    "externalIds",
+    "title",
+    "abstract",
+    "venue",
+    "year",
+    "publicationDate",
+    "citationCount",
+    "influentialCitationCount",
+    "authors",
+    "tldr",
+}
 S2_ONLY = ("--sources", "semantic_scholar")
 
 SPARSE = Paper(
-    title="Sparse Mixtures Prune Themselves", abstract="Mixtures of experts drop their idle experts.",
-    authors=["Lena Hartmann", "Tomas Okafor"], year=2023, arxiv_id="2305.11111",
-    s2_id="a" * 40, venue="ICML 2023", citation_count=42, influential_citation_count=7,
+    title="Sparse Mixtures Prune Themselves",
+    abstract="Mixtures of experts drop their idle experts.",
+    authors=["Lena Hartmann", "Tomas Okafor"],
+    year=2023,
+    arxiv_id="2305.11111",
+    s2_id="a" * 40,
+    venue="ICML 2023",
+    citation_count=42,
+    influential_citation_count=7,
     tldr="Idle experts can be pruned away.",
 )
 QUANT = Paper(
-    title="Four Bits Are Enough for Attention", abstract="Attention survives 4-bit weights.",
-    authors=["Wei Zhang", "Priya Raman", "Marco Bianchi"], year=2022, doi="10.1000/quant.7",
-    arxiv_id="2206.22222", s2_id="b" * 40, venue="NeurIPS 2022", citation_count=120,
-    influential_citation_count=11, tldr="Four bits suffice.",
+    title="Four Bits Are Enough for Attention",
+    abstract="Attention survives 4-bit weights.",
+    authors=["Wei Zhang", "Priya Raman", "Marco Bianchi"],
+    year=2022,
+    doi="10.1000/quant.7",
+    arxiv_id="2206.22222",
+    s2_id="b" * 40,
+    venue="NeurIPS 2022",
+    citation_count=120,
+    influential_citation_count=11,
+    tldr="Four bits suffice.",
 )
 LOTTERY = Paper(
-    title="Lottery Tickets in Sparse Mixture Models", abstract="Winning tickets exist in mixtures.",
-    authors=["Aiko Tanaka"], year=2023, s2_id="c" * 40, citation_count=9, influential_citation_count=1,
+    title="Lottery Tickets in Sparse Mixture Models",
+    abstract="Winning tickets exist in mixtures.",
+    authors=["Aiko Tanaka"],
+    year=2023,
+    s2_id="c" * 40,
+    citation_count=9,
+    influential_citation_count=1,
 )
 
 
@@ -44,10 +73,13 @@ def world() -> World:
     return World()
 
 
-
-
-def entry(title: str, url: str = "", year: int | None = 2023, authors: tuple[str, ...] = (),
-          enrichment: str = "") -> str:
+def entry(
+    title: str,
+    url: str = "",
+    year: int | None = 2023,
+    authors: tuple[str, ...] = (),
+    enrichment: str = "",
+) -> str:
     """A curated catalog entry as a curator writes it (protobuf text)."""
     lines = ["paper {", f'  title: "{title}"']
     lines += [f'  url: "{url}"'] if url else []
@@ -55,13 +87,20 @@ def entry(title: str, url: str = "", year: int | None = 2023, authors: tuple[str
     lines += ["}", "pub {", '  where: "arXiv"']
     lines += [f"  year: {year}"] if year else []
     lines += ["}"]
-    lines += ["enrichment {", *(f"  {line}" for line in enrichment.strip().splitlines()), "}"] if enrichment else []
+    lines += (
+        ["enrichment {", *(f"  {line}" for line in enrichment.strip().splitlines()), "}"]
+        if enrichment
+        else []
+    )
     return "\n".join(lines) + "\n"
 
 
-
 def batch_ids(api) -> list[list[str]]:
-    return [r.json()["ids"] for r in api.semanticscholar.requests if r.method == "POST" and r.path == BATCH_PATH]
+    return [
+        r.json()["ids"]
+        for r in api.semanticscholar.requests
+        if r.method == "POST" and r.path == BATCH_PATH
+    ]
 
 
 def is_batch(request) -> bool:
@@ -73,16 +112,24 @@ def is_batch(request) -> bool:
 
 def test_each_paper_is_asked_by_its_strongest_id_in_one_batch(api, world, tmp_path, run):
     world.papers += [SPARSE, QUANT, LOTTERY]
-    catalog = make_catalog(tmp_path, {
-        "sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111"),
-        "quant": entry(QUANT.title, "https://doi.org/10.1000/QUANT.7", year=2022),
-        # an arXiv link, but an earlier run already knew the paperId: that wins
-        "lottery": entry(LOTTERY.title, "https://arxiv.org/abs/2307.33333",
-                         enrichment=f'semantic_scholar_id: "{"c" * 40}"'),
-    })
+    catalog = make_catalog(
+        tmp_path,
+        {
+            "sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111"),
+            "quant": entry(QUANT.title, "https://doi.org/10.1000/QUANT.7", year=2022),
+            # an arXiv link, but an earlier run already knew the paperId: that wins
+            "lottery": entry(
+                LOTTERY.title,
+                "https://arxiv.org/abs/2307.33333",
+                enrichment=f'semantic_scholar_id: "{"c" * 40}"',
+            ),
+        },
+    )
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
-    assert [sorted(ids) for ids in batch_ids(api)] == [sorted(["ARXIV:2305.11111", "DOI:10.1000/quant.7", "c" * 40])]
+    assert [sorted(ids) for ids in batch_ids(api)] == [
+        sorted(["ARXIV:2305.11111", "DOI:10.1000/quant.7", "c" * 40])
+    ]
     assert api.semanticscholar.count("GET", MATCH_PATH) == 0
     assert read(catalog / "sparse.prototxt").enrichment.semantic_scholar_id == "a" * 40
     assert read(catalog / "quant.prototxt").enrichment.semantic_scholar_id == "b" * 40
@@ -91,38 +138,66 @@ def test_each_paper_is_asked_by_its_strongest_id_in_one_batch(api, world, tmp_pa
 
 
 ACL_PAPER = Paper(
-    title="Pruning Attention Heads Without Tears", abstract="Heads go, accuracy stays.", authors=["Omar Haddad"],
-    year=2023, acl_id="2023.acl-long.1", s2_id="d" * 40, venue="ACL 2023", citation_count=5,
+    title="Pruning Attention Heads Without Tears",
+    abstract="Heads go, accuracy stays.",
+    authors=["Omar Haddad"],
+    year=2023,
+    acl_id="2023.acl-long.1",
+    s2_id="d" * 40,
+    venue="ACL 2023",
+    citation_count=5,
 )
 ACM_PAPER = Paper(
-    title="Compiling Sparse Kernels for Tiny Devices", abstract="A compiler for sparse kernels.",
-    authors=["Ines Ferreira"], year=2023, doi="10.1145/3575693.3575739", s2_id="e" * 40, venue="ASPLOS 2023",
+    title="Compiling Sparse Kernels for Tiny Devices",
+    abstract="A compiler for sparse kernels.",
+    authors=["Ines Ferreira"],
+    year=2023,
+    doi="10.1145/3575693.3575739",
+    s2_id="e" * 40,
+    venue="ASPLOS 2023",
 )
-VENUE_ONLY = Paper(title="Scaling Sparse Training on GPUs", year=2023, s2_id="f" * 40, citation_count=3)
+VENUE_ONLY = Paper(
+    title="Scaling Sparse Training on GPUs", year=2023, s2_id="f" * 40, citation_count=3
+)
 
 
-def test_venue_pages_are_asked_by_the_id_their_url_carries_in_the_same_batch(api, world, tmp_path, run):
+def test_venue_pages_are_asked_by_the_id_their_url_carries_in_the_same_batch(
+    api, world, tmp_path, run
+):
     world.papers += [SPARSE, ACL_PAPER, ACM_PAPER, VENUE_ONLY]
-    catalog = make_catalog(tmp_path, {
-        "sparse": entry(SPARSE.title, "https://huggingface.co/papers/2305.11111"),
-        "acl": entry(ACL_PAPER.title, "https://aclanthology.org/2023.acl-long.1.pdf"),
-        "acm": entry(ACM_PAPER.title, "https://dl.acm.org/doi/abs/10.1145/3575693.3575739"),
-        # a proceedings page carries no id Semantic Scholar takes: a title (and year) search, as before
-        "venue": entry(VENUE_ONLY.title, "https://proceedings.mlr.press/v202/scaling23a.html"),
-    })
+    catalog = make_catalog(
+        tmp_path,
+        {
+            "sparse": entry(SPARSE.title, "https://huggingface.co/papers/2305.11111"),
+            "acl": entry(ACL_PAPER.title, "https://aclanthology.org/2023.acl-long.1.pdf"),
+            "acm": entry(ACM_PAPER.title, "https://dl.acm.org/doi/abs/10.1145/3575693.3575739"),
+            # a proceedings page carries no id Semantic Scholar takes: a title (and year) search, as before
+            "venue": entry(VENUE_ONLY.title, "https://proceedings.mlr.press/v202/scaling23a.html"),
+        },
+    )
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     assert [sorted(ids) for ids in batch_ids(api)] == [
-        sorted(["ARXIV:2305.11111", "ACL:2023.acl-long.1", "DOI:10.1145/3575693.3575739"])]
-    assert [r.param("query") for r in api.semanticscholar.requests if r.path == MATCH_PATH] == [VENUE_ONLY.title]
-    for name, paper in (("sparse", SPARSE), ("acl", ACL_PAPER), ("acm", ACM_PAPER), ("venue", VENUE_ONLY)):
+        sorted(["ARXIV:2305.11111", "ACL:2023.acl-long.1", "DOI:10.1145/3575693.3575739"])
+    ]
+    assert [r.param("query") for r in api.semanticscholar.requests if r.path == MATCH_PATH] == [
+        VENUE_ONLY.title
+    ]
+    for name, paper in (
+        ("sparse", SPARSE),
+        ("acl", ACL_PAPER),
+        ("acm", ACM_PAPER),
+        ("venue", VENUE_ONLY),
+    ):
         assert read(catalog / f"{name}.prototxt").enrichment.semantic_scholar_id == paper.s2_id
     assert api.errors() == []
 
 
 def test_batch_asks_only_the_fields_the_catalog_uses(api, world, tmp_path, run):
     world.papers.append(SPARSE)
-    catalog = make_catalog(tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")})
+    catalog = make_catalog(
+        tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")}
+    )
     run(*S2_ONLY, catalog_dir=catalog)
     (request,) = [r for r in api.semanticscholar.requests if r.path == BATCH_PATH]
     assert request.method == "POST"
@@ -130,18 +205,26 @@ def test_batch_asks_only_the_fields_the_catalog_uses(api, world, tmp_path, run):
     assert len(request.param("fields").split(",")) == len(FIELDS)  # no field asked twice
 
 
-@pytest.mark.parametrize("url, enrichment", [
-    ("https://arxiv.org/abs/2305.11111v3", ""),
-    ("http://arxiv.org/pdf/2305.11111v2.pdf", ""),
-    ("https://example.org/sparse-mixtures", 'arxiv_id: "2305.11111v2"'),  # hand-edited id with a version
-])
+@pytest.mark.parametrize(
+    "url, enrichment",
+    [
+        ("https://arxiv.org/abs/2305.11111v3", ""),
+        ("http://arxiv.org/pdf/2305.11111v2.pdf", ""),
+        (
+            "https://example.org/sparse-mixtures",
+            'arxiv_id: "2305.11111v2"',
+        ),  # hand-edited id with a version
+    ],
+)
 def test_versioned_arxiv_id_never_reaches_the_batch(api, world, tmp_path, run, url, enrichment):
     world.papers.append(SPARSE)
     catalog = make_catalog(tmp_path, {"sparse": entry(SPARSE.title, url, enrichment=enrichment)})
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     assert batch_ids(api) == [["ARXIV:2305.11111"]]
-    assert api.semanticscholar.count("GET", MATCH_PATH) == 0  # the batch knew it: no title search needed
+    assert (
+        api.semanticscholar.count("GET", MATCH_PATH) == 0
+    )  # the batch knew it: no title search needed
     assert read(catalog / "sparse.prototxt").enrichment.semantic_scholar_id == "a" * 40
 
 
@@ -151,8 +234,17 @@ def test_a_batch_holds_at_most_500_ids_and_a_second_run_asks_nobody(api, world, 
     for number in range(count):
         arxiv_id = f"2401.{number:05d}"
         title = f"Structured Sparsity Study Number {number}"
-        world.papers.append(Paper(title=title, abstract=f"Study {number}.", authors=["Ravi Iyer"], year=2024,
-                                  arxiv_id=arxiv_id, s2_id=f"{number:040x}", citation_count=number))
+        world.papers.append(
+            Paper(
+                title=title,
+                abstract=f"Study {number}.",
+                authors=["Ravi Iyer"],
+                year=2024,
+                arxiv_id=arxiv_id,
+                s2_id=f"{number:040x}",
+                citation_count=number,
+            )
+        )
         files[f"p{number:04d}"] = entry(title, f"https://arxiv.org/abs/{arxiv_id}", year=2024)
     catalog = make_catalog(tmp_path, files)
     outcome = run("--sources", "arxiv,semantic_scholar", catalog_dir=catalog)
@@ -176,7 +268,9 @@ def test_a_batch_holds_at_most_500_ids_and_a_second_run_asks_nobody(api, world, 
 
 def test_paper_without_id_is_matched_by_title_once_and_its_id_written(api, world, tmp_path, run):
     world.papers.append(LOTTERY)
-    catalog = make_catalog(tmp_path, {"lottery": entry(LOTTERY.title, "https://example.org/lottery-mixtures")})
+    catalog = make_catalog(
+        tmp_path, {"lottery": entry(LOTTERY.title, "https://example.org/lottery-mixtures")}
+    )
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     (search,) = [r for r in api.semanticscholar.requests if r.path == MATCH_PATH]
@@ -187,7 +281,9 @@ def test_paper_without_id_is_matched_by_title_once_and_its_id_written(api, world
     assert enrichment.citation_count == 9
 
 
-def test_resolved_paper_is_not_searched_again_on_the_next_run_nor_with_refresh(api, world, tmp_path, run):
+def test_resolved_paper_is_not_searched_again_on_the_next_run_nor_with_refresh(
+    api, world, tmp_path, run
+):
     """--refresh asks the batch again by the paperId the first run wrote (that refreshes the
     counts); searching the title again could only find the same id, or a worse guess."""
     world.papers.append(LOTTERY)
@@ -208,10 +304,14 @@ def test_resolved_paper_is_not_searched_again_on_the_next_run_nor_with_refresh(a
     assert snapshot(catalog) == written
 
 
-def test_paper_the_batch_answers_null_for_is_matched_by_title_and_batched_from_then_on(api, world, tmp_path, run):
+def test_paper_the_batch_answers_null_for_is_matched_by_title_and_batched_from_then_on(
+    api, world, tmp_path, run
+):
     # Semantic Scholar knows the paper, but not under its arXiv id.
     world.papers.append(dataclasses.replace(LOTTERY, arxiv_id=None))
-    catalog = make_catalog(tmp_path, {"lottery": entry(LOTTERY.title, "https://arxiv.org/abs/2307.33333")})
+    catalog = make_catalog(
+        tmp_path, {"lottery": entry(LOTTERY.title, "https://arxiv.org/abs/2307.33333")}
+    )
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     assert batch_ids(api) == [["ARXIV:2307.33333"]]
@@ -226,8 +326,12 @@ def test_paper_the_batch_answers_null_for_is_matched_by_title_and_batched_from_t
     assert read(catalog / "lottery.prototxt").enrichment.citation_count == 10
 
 
-def test_title_match_of_another_paper_writes_nothing_and_names_the_candidate(api, world, tmp_path, run):
-    other = Paper(title="Lottery Tickets in Dense Transformers", year=2023, s2_id="d" * 40, citation_count=50)
+def test_title_match_of_another_paper_writes_nothing_and_names_the_candidate(
+    api, world, tmp_path, run
+):
+    other = Paper(
+        title="Lottery Tickets in Dense Transformers", year=2023, s2_id="d" * 40, citation_count=50
+    )
     world.papers.append(other)
     api.semanticscholar.force_match[LOTTERY.title] = other
     catalog = make_catalog(tmp_path, {"lottery": entry(LOTTERY.title)})
@@ -236,7 +340,10 @@ def test_title_match_of_another_paper_writes_nothing_and_names_the_candidate(api
     assert outcome.code == 0, outcome.out
     assert api.semanticscholar.count("GET", MATCH_PATH) == 1
     assert snapshot(catalog) == before
-    assert "no confident match (candidate: 'Lottery Tickets in Dense Transformers', 2023)" in outcome.out
+    assert (
+        "no confident match (candidate: 'Lottery Tickets in Dense Transformers', 2023)"
+        in outcome.out
+    )
 
 
 def test_title_match_with_year_off_by_more_than_one_is_rejected(api, world, tmp_path, run):
@@ -263,7 +370,9 @@ def test_title_match_with_year_off_by_one_is_accepted(api, world, tmp_path, run)
 
 
 def test_unmatched_title_is_not_searched_again_on_the_next_run(api, world, tmp_path, run):
-    catalog = make_catalog(tmp_path, {"lottery": entry(LOTTERY.title)})  # an empty world: 404 title match
+    catalog = make_catalog(
+        tmp_path, {"lottery": entry(LOTTERY.title)}
+    )  # an empty world: 404 title match
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     assert api.semanticscholar.count("GET", MATCH_PATH) == 1
@@ -292,15 +401,27 @@ def test_refresh_searches_again_for_a_title_left_unmatched(api, world, tmp_path,
 # -- what is written ---------------------------------------------------------------------------
 
 
-def test_ids_counts_venue_tldr_abstract_and_authors_are_written_for_a_doi_paper(api, world, tmp_path, run):
+def test_ids_counts_venue_tldr_abstract_and_authors_are_written_for_a_doi_paper(
+    api, world, tmp_path, run
+):
     world.papers.append(QUANT)
-    catalog = make_catalog(tmp_path, {
-        "quant": entry(QUANT.title, "https://doi.org/10.1000/quant.7", year=2022, authors=("Name1", "Name2")),
-    })
+    catalog = make_catalog(
+        tmp_path,
+        {
+            "quant": entry(
+                QUANT.title,
+                "https://doi.org/10.1000/quant.7",
+                year=2022,
+                authors=("Name1", "Name2"),
+            ),
+        },
+    )
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     today = today_utc()
-    assert (catalog / "quant.prototxt").read_text(encoding="utf-8") == f"""\
+    assert (
+        (catalog / "quant.prototxt").read_text(encoding="utf-8")
+        == f"""\
 paper {{
   title: "Four Bits Are Enough for Attention"
   url: "https://doi.org/10.1000/quant.7"
@@ -329,13 +450,20 @@ enrichment {{
   venue_year: 2022
 }}
 """
+    )
 
 
 def test_arxiv_id_from_semantic_scholar_does_not_replace_the_catalogs(api, world, tmp_path, run):
     world.papers.append(dataclasses.replace(SPARSE, arxiv_id="2305.99999"))
-    catalog = make_catalog(tmp_path, {
-        "sparse": entry(SPARSE.title, enrichment=f'arxiv_id: "2305.11111"\nsemantic_scholar_id: "{"a" * 40}"'),
-    })
+    catalog = make_catalog(
+        tmp_path,
+        {
+            "sparse": entry(
+                SPARSE.title,
+                enrichment=f'arxiv_id: "2305.11111"\nsemantic_scholar_id: "{"a" * 40}"',
+            ),
+        },
+    )
     assert run(*S2_ONLY, catalog_dir=catalog).code == 0
     enrichment = read(catalog / "sparse.prototxt").enrichment
     assert enrichment.arxiv_id == "2305.11111"
@@ -344,12 +472,19 @@ def test_arxiv_id_from_semantic_scholar_does_not_replace_the_catalogs(api, world
 
 def test_arxiv_abstract_and_authors_win_over_semantic_scholars(api, world, tmp_path, run):
     world.papers.append(SPARSE)
-    s2_view = dataclasses.replace(SPARSE, abstract="Semantic Scholar's own abstract.", authors=["L. Hartmann"])
+    s2_view = dataclasses.replace(
+        SPARSE, abstract="Semantic Scholar's own abstract.", authors=["L. Hartmann"]
+    )
     answer = api.semanticscholar.render(s2_view, sorted(FIELDS))
     api.semanticscholar.inject(Fault.status(200, [answer]), match=is_batch)
-    catalog = make_catalog(tmp_path, {
-        "sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111", authors=("Name1", "Name2")),
-    })
+    catalog = make_catalog(
+        tmp_path,
+        {
+            "sparse": entry(
+                SPARSE.title, "https://arxiv.org/abs/2305.11111", authors=("Name1", "Name2")
+            ),
+        },
+    )
     outcome = run("--sources", "arxiv,semantic_scholar", catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     assert api.semanticscholar.pending_faults == 0
@@ -359,12 +494,19 @@ def test_arxiv_abstract_and_authors_win_over_semantic_scholars(api, world, tmp_p
     assert info.enrichment.tldr == SPARSE.tldr  # Semantic Scholar's own fields are still written
 
 
-def test_semantic_scholar_writes_no_abstract_or_authors_when_arxiv_failed_this_run(api, world, tmp_path, run):
+def test_semantic_scholar_writes_no_abstract_or_authors_when_arxiv_failed_this_run(
+    api, world, tmp_path, run
+):
     world.papers.append(SPARSE)
     api.arxiv.inject(Fault.status(503), times=100)
-    catalog = make_catalog(tmp_path, {
-        "sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111", authors=("Name1", "Name2")),
-    })
+    catalog = make_catalog(
+        tmp_path,
+        {
+            "sparse": entry(
+                SPARSE.title, "https://arxiv.org/abs/2305.11111", authors=("Name1", "Name2")
+            ),
+        },
+    )
     outcome = run("--sources", "arxiv,semantic_scholar", catalog_dir=catalog)
     assert outcome.code == 1  # arXiv's failure needs attention
     info = read(catalog / "sparse.prototxt")
@@ -375,9 +517,17 @@ def test_semantic_scholar_writes_no_abstract_or_authors_when_arxiv_failed_this_r
 
 def test_semantic_scholar_never_replaces_a_curators_authors(api, world, tmp_path, run):
     world.papers.append(QUANT)
-    catalog = make_catalog(tmp_path, {
-        "quant": entry(QUANT.title, "https://doi.org/10.1000/quant.7", year=2022, authors=("W. Zhang", "P. Raman")),
-    })
+    catalog = make_catalog(
+        tmp_path,
+        {
+            "quant": entry(
+                QUANT.title,
+                "https://doi.org/10.1000/quant.7",
+                year=2022,
+                authors=("W. Zhang", "P. Raman"),
+            ),
+        },
+    )
     assert run(*S2_ONLY, catalog_dir=catalog).code == 0
     assert list(read(catalog / "quant.prototxt").paper.authors) == ["W. Zhang", "P. Raman"]
 
@@ -391,7 +541,9 @@ def test_null_citation_count_writes_no_count(api, world, tmp_path, run):
     answer["citationCount"] = None
     answer["influentialCitationCount"] = None
     api.semanticscholar.inject(Fault.status(200, [answer]), match=is_batch)
-    catalog = make_catalog(tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")})
+    catalog = make_catalog(
+        tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")}
+    )
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     enrichment = read(catalog / "sparse.prototxt").enrichment
@@ -401,14 +553,24 @@ def test_null_citation_count_writes_no_count(api, world, tmp_path, run):
     assert not enrichment.HasField("citation_count_changed")
 
 
-def test_paper_unknown_to_semantic_scholar_writes_no_count_and_keeps_earlier_ones(api, world, tmp_path, run):
-    catalog = make_catalog(tmp_path, {
-        "sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111",
-                        enrichment='citation_count: 40\ncitation_count_changed: "2024-01-01"'),
-        "fresh": entry("Dense Is Dead", "https://arxiv.org/abs/2305.44444"),
-    })
+def test_paper_unknown_to_semantic_scholar_writes_no_count_and_keeps_earlier_ones(
+    api, world, tmp_path, run
+):
+    catalog = make_catalog(
+        tmp_path,
+        {
+            "sparse": entry(
+                SPARSE.title,
+                "https://arxiv.org/abs/2305.11111",
+                enrichment='citation_count: 40\ncitation_count_changed: "2024-01-01"',
+            ),
+            "fresh": entry("Dense Is Dead", "https://arxiv.org/abs/2305.44444"),
+        },
+    )
     before = snapshot(catalog)
-    outcome = run(*S2_ONLY, catalog_dir=catalog)  # an empty world: null from the batch, 404 from the title match
+    outcome = run(
+        *S2_ONLY, catalog_dir=catalog
+    )  # an empty world: null from the batch, 404 from the title match
     assert outcome.code == 0, outcome.out
     assert sorted(batch_ids(api)[0]) == ["ARXIV:2305.11111", "ARXIV:2305.44444"]
     assert snapshot(catalog) == before
@@ -421,7 +583,9 @@ def test_api_key_is_sent_when_set(api_with, world, tmp_path, run, monkeypatch):
     world.papers.append(SPARSE)
     api = api_with(semanticscholar={"api_key": "s2-right-key"})
     monkeypatch.setenv("SEMANTIC_SCHOLAR_API_KEY", "s2-right-key")
-    catalog = make_catalog(tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")})
+    catalog = make_catalog(
+        tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")}
+    )
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
     assert [r.headers.get("x-api-key") for r in api.semanticscholar.requests] == ["s2-right-key"]
@@ -430,23 +594,31 @@ def test_api_key_is_sent_when_set(api_with, world, tmp_path, run, monkeypatch):
 
 def test_no_api_key_header_without_the_variable(api, world, tmp_path, run):
     world.papers.append(SPARSE)
-    catalog = make_catalog(tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")})
+    catalog = make_catalog(
+        tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")}
+    )
     assert run(*S2_ONLY, catalog_dir=catalog).code == 0
     assert [r.headers.get("x-api-key") for r in api.semanticscholar.requests] == [None]
 
 
-def test_wrong_api_key_is_rejected_writes_nothing_and_is_not_printed(api_with, world, tmp_path, run, monkeypatch):
+def test_wrong_api_key_is_rejected_writes_nothing_and_is_not_printed(
+    api_with, world, tmp_path, run, monkeypatch
+):
     world.papers.append(SPARSE)
     api = api_with(semanticscholar={"api_key": "s2-right-key"})
     monkeypatch.setenv("SEMANTIC_SCHOLAR_API_KEY", "s2-stale-key")
-    catalog = make_catalog(tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")})
+    catalog = make_catalog(
+        tmp_path, {"sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111")}
+    )
     before = snapshot(catalog)
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 1
     assert snapshot(catalog) == before
     assert "sparse.prototxt: semantic_scholar: batch answered HTTP 403" in outcome.out
     assert "s2-stale-key" not in outcome.out + outcome.err
-    assert api.semanticscholar.count("GET", MATCH_PATH) == 0  # a refusal is not "unknown id": no title search
+    assert (
+        api.semanticscholar.count("GET", MATCH_PATH) == 0
+    )  # a refusal is not "unknown id": no title search
 
 
 def test_429_without_retry_after_is_retried_and_ends_like_a_clean_run(api, world, tmp_path, run):
@@ -465,15 +637,26 @@ def test_429_without_retry_after_is_retried_and_ends_like_a_clean_run(api, world
     assert snapshot(faulted) == snapshot(clean)
 
 
-def test_semantic_scholar_does_not_fill_an_arxiv_papers_authors_when_arxiv_is_not_asked(api, world, tmp_path, run):
+def test_semantic_scholar_does_not_fill_an_arxiv_papers_authors_when_arxiv_is_not_asked(
+    api, world, tmp_path, run
+):
     """The arXiv link is the better source even in a run that leaves arXiv out: filling the
     placeholders now would keep arXiv from ever filling them (they are no longer placeholders)."""
     world.papers.append(SPARSE)
-    s2_view = dataclasses.replace(SPARSE, abstract="Semantic Scholar's own abstract.", authors=["L. Hartmann"])
-    api.semanticscholar.inject(Fault.status(200, [api.semanticscholar.render(s2_view, sorted(FIELDS))]), match=is_batch)
-    catalog = make_catalog(tmp_path, {
-        "sparse": entry(SPARSE.title, "https://arxiv.org/abs/2305.11111", authors=("Name1", "Name2")),
-    })
+    s2_view = dataclasses.replace(
+        SPARSE, abstract="Semantic Scholar's own abstract.", authors=["L. Hartmann"]
+    )
+    api.semanticscholar.inject(
+        Fault.status(200, [api.semanticscholar.render(s2_view, sorted(FIELDS))]), match=is_batch
+    )
+    catalog = make_catalog(
+        tmp_path,
+        {
+            "sparse": entry(
+                SPARSE.title, "https://arxiv.org/abs/2305.11111", authors=("Name1", "Name2")
+            ),
+        },
+    )
     assert run(*S2_ONLY, catalog_dir=catalog).code == 0
     assert run("--sources", "arxiv", catalog_dir=catalog).code == 0
     info = read(catalog / "sparse.prototxt")

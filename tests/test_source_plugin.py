@@ -83,13 +83,18 @@ def throwaway(tmp_path, monkeypatch):
     all_sources.cache_clear()
 
 
-def test_a_registered_source_is_asked_cached_and_wins_the_fields_it_ranks_best(throwaway, api, catalog, run):
+def test_a_registered_source_is_asked_cached_and_wins_the_fields_it_ranks_best(
+    throwaway, api, catalog, run
+):
     outcome = run("--sources", "throwaway,semantic_scholar", catalog_dir=catalog)
     assert outcome.code == 0, outcome.out + outcome.err
     assert "  throwaway: 2 ids, 0 requests, 0 retries, 0 from cache" in outcome.out
     sparsegpt = (catalog / "sparsegpt.prototxt").read_text(encoding="utf-8")
     # Semantic Scholar has a tldr for SparseGPT too: the better-ranked offer decides.
-    assert 'tldr: "In short: SparseGPT: Massive Language Models Can be Accurately Pruned in one-shot."' in sparsegpt
+    assert (
+        'tldr: "In short: SparseGPT: Massive Language Models Can be Accurately Pruned in one-shot."'
+        in sparsegpt
+    )
     assert "citation_count: 612" in sparsegpt  # what only Semantic Scholar offers is still its own
     again = run("--sources", "throwaway", catalog_dir=catalog)
     assert "  throwaway: 2 ids, 0 requests, 0 retries, 2 from cache" in again.out
@@ -108,13 +113,21 @@ def test_a_registered_source_is_named_by_settings_secret_blocks_rate_limits_and_
     assert settings.credential("THROWAWAY_TOKEN") == "t0k3n" and "t0k3n" in settings.secrets()
     assert "t0k3n" not in repr(settings)
     assert server.secret_blocks()["THROWAWAY_TOKEN"] == "throwaway-token"
-    assert any(line.startswith("prefect gcl create enrich-throwaway") and "--slot-decay-per-second 2 " in line
-               for line in tables()["rate limits"])
+    assert any(
+        line.startswith("prefect gcl create enrich-throwaway")
+        and "--slot-decay-per-second 2 " in line
+        for line in tables()["rate limits"]
+    )
 
 
 def test_a_source_without_cache_expiry_is_refused_by_name(throwaway):
     module = throwaway / "throwaway_source.py"
-    module.write_text(module.read_text(encoding="utf-8").replace('expiry = {"throwaway": (DAY, DAY)}', "expiry = {}"), encoding="utf-8")
+    module.write_text(
+        module.read_text(encoding="utf-8").replace(
+            'expiry = {"throwaway": (DAY, DAY)}', "expiry = {}"
+        ),
+        encoding="utf-8",
+    )
     from enrich.errors import EnrichError
 
     with pytest.raises(EnrichError, match="throwaway.*declares no cache expiry"):

@@ -9,7 +9,10 @@ from doubles import ArxivDouble, seed_world
 
 def test_arxiv_fails_the_whole_id_list_for_one_id_with_full_width_digits():
     with ArxivDouble(seed_world()) as arxiv:
-        answer = requests.get(f"{arxiv.url}/api/query", params={"id_list": "2301.00774,２３０４.０１０８９", "max_results": 10})
+        answer = requests.get(
+            f"{arxiv.url}/api/query",
+            params={"id_list": "2301.00774,２３０４.０１０８９", "max_results": 10},
+        )
     assert answer.status_code == 400 and "incorrect id format" in answer.text
 
 
@@ -19,7 +22,9 @@ def test_one_line_and_wrapped_arxiv_summaries_give_the_same_catalog(api_with, ru
     for wrapped in (True, False):
         api_with(arxiv={"wrap_summaries": wrapped})
         folder = seed_copy(tmp_path / f"meta-{wrapped}")
-        outcome = run("--sources", "arxiv", catalog_dir=folder, cache_dir=tmp_path / f"cache-{wrapped}")
+        outcome = run(
+            "--sources", "arxiv", catalog_dir=folder, cache_dir=tmp_path / f"cache-{wrapped}"
+        )
         assert outcome.code == 0, outcome.out
         written.append(snapshot(folder))
     assert written[0] == written[1]

@@ -46,7 +46,9 @@ def test_cell_text_is_safe_inside_a_table(text, cell):
     ],
 )
 def test_stars_cell_marks_archived_and_dead_and_leaves_unknown_empty(repo, cell):
-    entry = paper(f'paper {{ title: "t" }} code {{ url: "https://github.com/a/b" }} enrichment {{ {repo} }}')
+    entry = paper(
+        f'paper {{ title: "t" }} code {{ url: "https://github.com/a/b" }} enrichment {{ {repo} }}'
+    )
     assert markdown.stars_cell(entry) == cell
 
 
@@ -56,14 +58,18 @@ def test_unknown_citations_are_an_empty_cell_and_zero_is_zero():
 
 
 def test_placeholder_abbr_and_people_are_not_shown():
-    entry = paper('paper { title: "t" abbr: "abbr" authors: "Name1" authors: "Name2" institutions: "inst1" }')
+    entry = paper(
+        'paper { title: "t" abbr: "abbr" authors: "Name1" authors: "Name2" institutions: "inst1" }'
+    )
     assert (entry.abbr, entry.authors, entry.institutions) == ("", (), ())
     row = markdown.row(entry, markdown.Links("meta", "."))
     assert row.startswith("| [m](meta/x.prototxt) | t |")
 
 
 def test_relative_note_and_cover_are_rebased_for_a_list_in_another_folder():
-    entry = paper('paper { title: "t" } note { url: "notes/a/n.md" } cover { url: "./notes/a/c.jpg" }')
+    entry = paper(
+        'paper { title: "t" } note { url: "notes/a/n.md" } cover { url: "./notes/a/c.jpg" }'
+    )
     row = markdown.row(entry, markdown.Links("../meta", ".."))
     assert "[note](../notes/a/n.md)" in row and "src='../notes/a/c.jpg'" in row
 
@@ -88,7 +94,12 @@ def test_order_is_newest_year_first_then_title_then_path():
         paper('paper { title: "alpha" } pub { year: 2023 }', "c.prototxt"),
     ]
     assert [p.path for p in sorted(papers, key=reading_order)] == [
-        "z.prototxt", "a.prototxt", "c.prototxt", "b.prototxt", "n.prototxt"]
+        "z.prototxt",
+        "a.prototxt",
+        "c.prototxt",
+        "b.prototxt",
+        "n.prototxt",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -107,11 +118,16 @@ def test_missing_or_broken_markers_are_refused(readme):
 
 def test_only_the_region_is_replaced():
     readme = "head\n<!-- papers:start -->\nold\n<!-- papers:end -->\ntail\n"
-    assert markdown.replace_region(readme, "new\n") == "head\n<!-- papers:start -->\nnew\n<!-- papers:end -->\ntail\n"
+    assert (
+        markdown.replace_region(readme, "new\n")
+        == "head\n<!-- papers:start -->\nnew\n<!-- papers:end -->\ntail\n"
+    )
 
 
 def test_placeholders_and_empty_values_are_never_a_group():
-    entry = paper('paper { title: "t" authors: "Name1" institutions: "inst2" } keyword { words: none }')
+    entry = paper(
+        'paper { title: "t" authors: "Name1" institutions: "inst2" } keyword { words: none }'
+    )
     links = markdown.Links("meta", ".")
     for kind in markdown.LISTS:
         text = markdown.grouped_list(kind, [entry], links, "meta")
@@ -120,4 +136,6 @@ def test_placeholders_and_empty_values_are_never_a_group():
 
 def test_a_marker_mentioned_inside_text_is_not_a_marker():
     readme = "Put `<!-- papers:start -->` in your README.\n<!-- papers:start -->\nold\n<!-- papers:end -->\n"
-    assert markdown.replace_region(readme, "new\n").endswith("<!-- papers:start -->\nnew\n<!-- papers:end -->\n")
+    assert markdown.replace_region(readme, "new\n").endswith(
+        "<!-- papers:start -->\nnew\n<!-- papers:end -->\n"
+    )

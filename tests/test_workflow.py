@@ -33,7 +33,9 @@ def test_it_runs_nightly_and_one_at_a_time():
 def test_the_api_cache_is_restored_between_nights():
     (cache,) = [step for step in steps() if step.get("uses", "").startswith("actions/cache@")]
     assert cache["with"]["path"] == "cache"
-    assert cache["with"]["restore-keys"] == "enrich-cache-" and cache["with"]["key"].startswith("enrich-cache-")
+    assert cache["with"]["restore-keys"] == "enrich-cache-" and cache["with"]["key"].startswith(
+        "enrich-cache-"
+    )
 
 
 def test_the_token_is_not_left_in_the_checkouts_git_config():

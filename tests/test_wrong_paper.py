@@ -43,24 +43,61 @@ def assert_named(outcome, source: str) -> None:
 
 
 def test_openreview_note_of_another_paper_is_not_written(tmp_path, monkeypatch, run):
-    world = World(papers=[Paper(OTHER, "Planets.", ["Astro Nomer"], openreview_id="HotJupiter1", openreview_api=2,
-                                venue="ICLR 2024 poster")])
-    path, outcome = run_against(world, "https://openreview.net/forum?id=HotJupiter1", "openreview", tmp_path, monkeypatch, run)
+    world = World(
+        papers=[
+            Paper(
+                OTHER,
+                "Planets.",
+                ["Astro Nomer"],
+                openreview_id="HotJupiter1",
+                openreview_api=2,
+                venue="ICLR 2024 poster",
+            )
+        ]
+    )
+    path, outcome = run_against(
+        world,
+        "https://openreview.net/forum?id=HotJupiter1",
+        "openreview",
+        tmp_path,
+        monkeypatch,
+        run,
+    )
     info = read(path)
     assert not info.HasField("enrichment"), info
     assert list(info.paper.authors) == ["Name1", "Name2"]
     assert_named(outcome, "openreview")
 
 
-def test_semantic_scholar_answer_by_arxiv_id_naming_another_paper_is_not_written(tmp_path, monkeypatch, run):
+def test_semantic_scholar_answer_by_arxiv_id_naming_another_paper_is_not_written(
+    tmp_path, monkeypatch, run
+):
     """arXiv answers with the curator's paper; Semantic Scholar's record for ARXIV:<id> is another
     paper (its ids merged wrongly): arXiv's values are written, none of Semantic Scholar's."""
-    world = World(papers=[
-        Paper(OTHER, "Planets.", ["Astro Nomer"], arxiv_id="2304.01089", s2_id=S2_ID, citation_count=999, venue="ApJ"),
-        Paper(CURATED, "Reorder abstract.", ["Zhihang Yuan"], arxiv_id="2304.01089"),  # what arXiv answers
-    ])
-    path, outcome = run_against(world, "https://arxiv.org/abs/2304.01089", "arxiv,semantic_scholar", tmp_path,
-                                monkeypatch, run)
+    world = World(
+        papers=[
+            Paper(
+                OTHER,
+                "Planets.",
+                ["Astro Nomer"],
+                arxiv_id="2304.01089",
+                s2_id=S2_ID,
+                citation_count=999,
+                venue="ApJ",
+            ),
+            Paper(
+                CURATED, "Reorder abstract.", ["Zhihang Yuan"], arxiv_id="2304.01089"
+            ),  # what arXiv answers
+        ]
+    )
+    path, outcome = run_against(
+        world,
+        "https://arxiv.org/abs/2304.01089",
+        "arxiv,semantic_scholar",
+        tmp_path,
+        monkeypatch,
+        run,
+    )
     enrichment = read(path).enrichment
     assert enrichment.abstract == "Reorder abstract." and enrichment.arxiv_id == "2304.01089"
     assert not enrichment.semantic_scholar_id and not enrichment.HasField("citation_count")
@@ -68,11 +105,30 @@ def test_semantic_scholar_answer_by_arxiv_id_naming_another_paper_is_not_written
     assert_named(outcome, "semantic_scholar")
 
 
-def test_semantic_scholar_answer_by_doi_naming_another_paper_is_not_written(tmp_path, monkeypatch, run):
-    world = World(papers=[Paper(OTHER, "Planets.", ["Astro Nomer"], doi="10.1000/hot.jupiters", s2_id=S2_ID,
-                                citation_count=999, venue="ApJ")])
-    path, outcome = run_against(world, "https://doi.org/10.1000/hot.jupiters", "semantic_scholar", tmp_path,
-                                monkeypatch, run)
+def test_semantic_scholar_answer_by_doi_naming_another_paper_is_not_written(
+    tmp_path, monkeypatch, run
+):
+    world = World(
+        papers=[
+            Paper(
+                OTHER,
+                "Planets.",
+                ["Astro Nomer"],
+                doi="10.1000/hot.jupiters",
+                s2_id=S2_ID,
+                citation_count=999,
+                venue="ApJ",
+            )
+        ]
+    )
+    path, outcome = run_against(
+        world,
+        "https://doi.org/10.1000/hot.jupiters",
+        "semantic_scholar",
+        tmp_path,
+        monkeypatch,
+        run,
+    )
     info = read(path)
     assert not info.HasField("enrichment"), info
     assert list(info.paper.authors) == ["Name1", "Name2"]

@@ -37,9 +37,15 @@ _TOTAL_RE = re.compile(rb"<opensearch:totalResults[^>]*>\s*(\d+)\s*<")
 class Arxiv(SourceBase):
     name = "arxiv"
     position = 10
-    endpoints = (Endpoint("ARXIV_API_URL", "https://export.arxiv.org/api/query", "the query endpoint itself"),)
+    endpoints = (
+        Endpoint(
+            "ARXIV_API_URL", "https://export.arxiv.org/api/query", "the query endpoint itself"
+        ),
+    )
     pace = 3.0  # arXiv asks for one request every 3 s on a single connection
-    expiry = {"arxiv": (None, WEEK)}  # a paper never changes once listed; a miss may become a listing
+    expiry = {
+        "arxiv": (None, WEEK)
+    }  # a paper never changes once listed; a miss may become a listing
     offers = {
         "arxiv_id": Offer(rank=1),
         "abstract": Offer(rank=1),
@@ -59,7 +65,9 @@ class Arxiv(SourceBase):
         apply_cached(result, todo.cached)
         if not todo.to_ask:
             return result
-        library = arxiv.Client(page_size=BATCH, delay_seconds=0, num_retries=0)  # pacing/retries: ours
+        library = arxiv.Client(
+            page_size=BATCH, delay_seconds=0, num_retries=0
+        )  # pacing/retries: ours
         library.query_url_format = ctx.url("ARXIV_API_URL") + "?{}"
         # The seam (arxiv 4.x, bounded in pyproject.toml): the library's Client fetches through its `_session`;
         # tests/test_arxiv_seam.py guards it.
@@ -123,7 +131,9 @@ def _fetch_batch(library: arxiv.Client, batch: list[str]) -> dict[str, PaperReco
     try:
         results = list(library.results(search))
     except arxiv.HTTPError as error:
-        raise SourceError("arxiv", f"arXiv answered HTTP {error.status} for a batch of {len(batch)} ids") from None
+        raise SourceError(
+            "arxiv", f"arXiv answered HTTP {error.status} for a batch of {len(batch)} ids"
+        ) from None
     except arxiv.ArxivError as error:
         raise SourceError("arxiv", f"arXiv answer unusable: {error.message}") from None
     found = {}

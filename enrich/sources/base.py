@@ -99,7 +99,9 @@ class SourceResult:
     deferred: set[str] = field(default_factory=set)  # not asked this run (budget spent): next run
     checked: dict[str, float] = field(default_factory=dict)  # key -> when the source was last asked
     problems: list[str] = field(default_factory=list)  # source-wide remarks (e.g. what to set)
-    down: str = ""  # why the source stopped being asked this run (its papers' failure reason), if it did
+    down: str = (
+        ""  # why the source stopped being asked this run (its papers' failure reason), if it did
+    )
     cache_hits: int = 0
     requests: int = 0
     retries: int = 0
@@ -208,7 +210,9 @@ class Plan:
     stale: dict[str, Answer]
 
 
-def plan(ctx: Context, namespace: str, keys: list[str], decode: Callable[[dict[str, Any]], object]) -> Plan:
+def plan(
+    ctx: Context, namespace: str, keys: list[str], decode: Callable[[dict[str, Any]], object]
+) -> Plan:
     """Split keys into cache answers and keys to ask, by the source's expiry and the run's
     mode. Found answers carry their decoded record; one that no longer decodes is missing."""
     answers = ctx.cache.get_many(namespace, keys, decode)
@@ -242,7 +246,9 @@ def fail_all(result: SourceResult, keys: list[str], error: SourceError) -> None:
         result.failed[key] = str(error)
 
 
-def answer_for(namespace: str, key: str, record: Any, now: float, etag: str | None = None) -> Answer:
+def answer_for(
+    namespace: str, key: str, record: Any, now: float, etag: str | None = None
+) -> Answer:
     """The cache answer for a record (None = not found)."""
     if record is None:
         return Answer(namespace, key, NOT_FOUND, None, etag, now)
@@ -288,7 +294,9 @@ def run_batches(
                     result.records[key] = record
                 result.checked[key] = ctx.now
             if namespace is not None:
-                ctx.cache.put_many(answer_for(namespace, key, record, ctx.now) for key, record in answers.items())
+                ctx.cache.put_many(
+                    answer_for(namespace, key, record, ctx.now) for key, record in answers.items()
+                )
         done += len(batch)
         ctx.progress(done, len(keys))
     return None

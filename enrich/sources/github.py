@@ -44,11 +44,18 @@ log = logging.getLogger(__name__)
 class GitHub(SourceBase):
     name = NAME
     position = 40
-    endpoints = (Endpoint("GITHUB_API_URL", "https://api.github.com", "GraphQL at `$GITHUB_API_URL/graphql`"),)
+    endpoints = (
+        Endpoint(
+            "GITHUB_API_URL", "https://api.github.com", "GraphQL at `$GITHUB_API_URL/graphql`"
+        ),
+    )
     credentials = (
-        Credential("GITHUB_TOKEN", "github-token",
-                   "**recommended**: without it GitHub allows 60 requests an hour (REST, one per repository); with it "
-                   "5,000 an hour and 100 repositories per GraphQL query. A fine-grained token with no permissions is enough."),
+        Credential(
+            "GITHUB_TOKEN",
+            "github-token",
+            "**recommended**: without it GitHub allows 60 requests an hour (REST, one per repository); with it "
+            "5,000 an hour and 100 repositories per GraphQL query. A fine-grained token with no permissions is enough.",
+        ),
     )
     # GitHub asks for requests one after another, not concurrently; 0.25 s keeps well under
     # the secondary limits (900 points/min) even with a token.
@@ -79,17 +86,22 @@ class GitHub(SourceBase):
         token = ctx.credential("GITHUB_TOKEN")
         try:
             if token:
-                run_batches(ctx, result, todo.to_ask, BATCH, _GraphQL(ctx, result).ask, namespace=NAME)
+                run_batches(
+                    ctx, result, todo.to_ask, BATCH, _GraphQL(ctx, result).ask, namespace=NAME
+                )
             else:
                 result.problems.append(ANONYMOUS_NOTE)
                 run_batches(ctx, result, todo.to_ask, 1, _Rest(ctx, result, todo.stale).ask)
         except RateLimitExhausted as error:
             left = [k for k in todo.to_ask if k not in result.checked and k not in result.failed]
-            when = time.strftime("%H:%M UTC", time.gmtime(error.reset_at)) if error.reset_at else "later"
+            when = (
+                time.strftime("%H:%M UTC", time.gmtime(error.reset_at))
+                if error.reset_at
+                else "later"
+            )
             result.problems.append(
                 f"rate limit spent until {when}: {len(left)} {'repository' if len(left) == 1 else 'repositories'} left "
-                "for the next run; earlier values kept"
-                + ("" if token else f" ({TOKEN_HINT})")
+                "for the next run; earlier values kept" + ("" if token else f" ({TOKEN_HINT})")
             )
             result.deferred.update(left)  # unknown this run, not a failure: the next run continues
         except SourceUnavailable as error:
@@ -110,7 +122,11 @@ def classify(response: requests.Response) -> None:
     status = response.status_code
     if status in (403, 429) and response.headers.get("x-ratelimit-remaining") == "0":
         raise _spent(response)
-    if status == 429 or (status == 403 and retry_after_seconds(response) is not None) or status >= 500:
+    if (
+        status == 429
+        or (status == 403 and retry_after_seconds(response) is not None)
+        or status >= 500
+    ):
         raise TransientAnswer(f"HTTP {status}", retry_after_seconds(response))
     if status == 401:
         raise SourceUnavailable(NAME, "GitHub rejected the token (HTTP 401)", "check GITHUB_TOKEN")
@@ -160,15 +176,25 @@ class _Rest:
             raise _spent(self.spent)
         key = batch[0]
         previous = self.stale.get(key)
-        headers = {"If-None-Match": previous.etag} if previous and previous.etag and previous.status == FOUND else {}
+        headers = (
+            {"If-None-Match": previous.etag}
+            if previous and previous.etag and previous.status == FOUND
+            else {}
+        )
         response = self.ctx.http.request(
-            "GET", f"{self.ctx.url('GITHUB_API_URL')}/repos/{key}", headers=headers, classify=classify, validate=expect_json
+            "GET",
+            f"{self.ctx.url('GITHUB_API_URL')}/repos/{key}",
+            headers=headers,
+            classify=classify,
+            validate=expect_json,
         )
         if response.headers.get("x-ratelimit-remaining") == "0":
             self.spent = response
         return self._store(key, response, previous)
 
-    def _store(self, key: str, response: requests.Response, previous: Answer | None) -> dict[str, RepoRecord | None]:
+    def _store(
+        self, key: str, response: requests.Response, previous: Answer | None
+    ) -> dict[str, RepoRecord | None]:
         ctx, result = self.ctx, self.result
         if response.status_code == 304 and previous is not None:
             ctx.cache.touch_many(NAME, [key], ctx.now)
@@ -180,7 +206,9 @@ class _Rest:
                 result.checked[key] = ctx.now
                 result.failed[key] = "GitHub answer is not the expected JSON"
                 return {}
-            ctx.cache.put_many([answer_for(NAME, key, record, ctx.now, response.headers.get("ETag"))])
+            ctx.cache.put_many(
+                [answer_for(NAME, key, record, ctx.now, response.headers.get("ETag"))]
+            )
         elif response.status_code in (404, 451):
             ctx.cache.put_many([answer_for(NAME, key, None, ctx.now)])
             return {key: None}
@@ -197,7 +225,9 @@ def graphql_query(batch: list[str]) -> str:
     parts = ["query {", "  rateLimit { cost remaining resetAt }"]
     for index, key in enumerate(batch):
         owner, name = key.split("/", 1)
-        parts.append(f"  r{index}: repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ {_FIELDS} }}")
+        parts.append(
+            f"  r{index}: repository(owner: {json.dumps(owner)}, name: {json.dumps(name)}) {{ {_FIELDS} }}"
+        )
     parts.append("}")
     return "\n".join(parts)
 
@@ -213,24 +243,37 @@ class _GraphQL:
         if self.spent_at is not None:
             raise RateLimitExhausted(NAME, "GitHub GraphQL budget spent", TOKEN_HINT, self.spent_at)
         response = self.ctx.http.request(
-            "POST", f"{self.ctx.url('GITHUB_API_URL')}/graphql", json={"query": graphql_query(batch)},
-            classify=classify, validate=_answers_every_alias(len(batch)),
+            "POST",
+            f"{self.ctx.url('GITHUB_API_URL')}/graphql",
+            json={"query": graphql_query(batch)},
+            classify=classify,
+            validate=_answers_every_alias(len(batch)),
         )
         body = response.json() if response.status_code == 200 else None
         if not isinstance(body, dict):
             raise SourceError(NAME, f"GitHub GraphQL answered HTTP {response.status_code}")
         errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
         if any(e.get("type") == "RATE_LIMITED" for e in errors):
-            raise RateLimitExhausted(NAME, "GitHub GraphQL budget spent", TOKEN_HINT, _reset_epoch(body))
+            raise RateLimitExhausted(
+                NAME, "GitHub GraphQL budget spent", TOKEN_HINT, _reset_epoch(body)
+            )
         data = body.get("data") or {}
         budget = data.get("rateLimit") or {}
         if isinstance(budget.get("remaining"), int) and budget["remaining"] < 1:
             self.spent_at = _reset_epoch(body)  # stop before the next batch, keeping this one
         return self._answers(batch, data, errors)
 
-    def _answers(self, batch: list[str], data: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, RepoRecord | None]:
-        missing = {str(e["path"][0]) for e in errors if e.get("type") == "NOT_FOUND" and e.get("path")}
-        other = {str(e["path"][0]): e.get("message", "error") for e in errors if e.get("type") != "NOT_FOUND" and e.get("path")}
+    def _answers(
+        self, batch: list[str], data: dict[str, Any], errors: list[dict[str, Any]]
+    ) -> dict[str, RepoRecord | None]:
+        missing = {
+            str(e["path"][0]) for e in errors if e.get("type") == "NOT_FOUND" and e.get("path")
+        }
+        other = {
+            str(e["path"][0]): e.get("message", "error")
+            for e in errors
+            if e.get("type") != "NOT_FOUND" and e.get("path")
+        }
         answers: dict[str, RepoRecord | None] = {}
         for index, key in enumerate(batch):
             alias = f"r{index}"
@@ -242,7 +285,9 @@ class _GraphQL:
             elif alias in missing:
                 answers[key] = None
             else:
-                self.result.failed[key] = f"GitHub GraphQL: {other.get(alias, 'no answer for this repository')}"
+                self.result.failed[key] = (
+                    f"GitHub GraphQL: {other.get(alias, 'no answer for this repository')}"
+                )
         return answers
 
 

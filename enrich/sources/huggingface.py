@@ -64,18 +64,31 @@ class HuggingFaceRecord:
 class HuggingFace(SourceBase):
     name = NAME
     position = 50
-    endpoints = (Endpoint("HUGGINGFACE_API_URL", "https://huggingface.co", "paper pages (`/api/papers/{arxiv_id}`)"),)
+    endpoints = (
+        Endpoint(
+            "HUGGINGFACE_API_URL",
+            "https://huggingface.co",
+            "paper pages (`/api/papers/{arxiv_id}`)",
+        ),
+    )
     # No batch endpoint and no published limit for paper pages: two requests a second stay well
     # inside the Hub's anonymous limits (hundreds per 5 minutes) and are polite.
     pace = 0.5
     expiry = {NAME: (WEEK, WEEK)}  # code links appear after publication: ask again weekly
     offers = {}  # its githubRepo is a code candidate, checked by GitHub before use (enrich/discover.py)
-    reports_not_found = False  # it indexes some papers only: a miss is normal, not a curator's business
+    reports_not_found = (
+        False  # it indexes some papers only: a miss is normal, not a curator's business
+    )
     record_type = HuggingFaceRecord
 
     def query(self, entry: EntryView) -> Query | None:
         """Only new-style arXiv ids (the only ones with pages), only when the entry has no code link."""
-        if entry.code_url.strip() or not entry.arxiv_id or "/" in entry.arxiv_id or not ARXIV_ID_RE.match(entry.arxiv_id):
+        if (
+            entry.code_url.strip()
+            or not entry.arxiv_id
+            or "/" in entry.arxiv_id
+            or not ARXIV_ID_RE.match(entry.arxiv_id)
+        ):
             return None
         return Query(entry.arxiv_id, entry.title, entry.year)
 
@@ -90,7 +103,9 @@ class HuggingFace(SourceBase):
             return {arxiv_id: _paper(ctx, base, arxiv_id)}
 
         progress = ctx.progress  # one request a paper: say how far every 50, not every time
-        ctx.progress = lambda done, total: progress(done, total) if done % 50 == 0 or done == total else None
+        ctx.progress = lambda done, total: (
+            progress(done, total) if done % 50 == 0 or done == total else None
+        )
         try:
             run_batches(ctx, result, todo.to_ask, 1, ask, namespace=self.name)
         except SourceUnavailable as error:
@@ -107,9 +122,13 @@ def _paper(ctx: Context, base: str, arxiv_id: str) -> HuggingFaceRecord | None:
     if response.status_code == 404:
         return None
     if response.status_code in (401, 403):
-        raise SourceUnavailable(NAME, f"Hugging Face answered HTTP {response.status_code}", "try again later")
+        raise SourceUnavailable(
+            NAME, f"Hugging Face answered HTTP {response.status_code}", "try again later"
+        )
     if response.status_code != 200:
-        raise SourceError(NAME, f"paper {arxiv_id}: HTTP {response.status_code}: {_error_text(response)}")
+        raise SourceError(
+            NAME, f"paper {arxiv_id}: HTTP {response.status_code}: {_error_text(response)}"
+        )
     paper = response.json()
     if not isinstance(paper, dict) or not paper.get("title"):
         raise SourceError(NAME, f"paper {arxiv_id}: the answer is not a paper")

@@ -35,7 +35,11 @@ from enrich.sources.base import (
 NAME = "openalex"
 BATCH = 100  # OpenAlex takes at most 100 values in one OR filter
 SELECT = "id,doi,title,publication_year,primary_location,authorships,cited_by_count"
-PUBLISHED = ("journal", "conference", "book series")  # source types that are a venue (not a repository)
+PUBLISHED = (
+    "journal",
+    "conference",
+    "book series",
+)  # source types that are a venue (not a repository)
 
 
 @dataclass(frozen=True)
@@ -61,12 +65,17 @@ class OpenAlexRecord:
 
     @classmethod
     def from_api(cls, work: dict[str, Any]) -> OpenAlexRecord:
-        source = ((work.get("primary_location") or {}).get("source") or {})
+        source = (work.get("primary_location") or {}).get("source") or {}
         count = work.get("cited_by_count")
         year = work.get("publication_year")
         per_author = [
-            [clean(inst.get("display_name")) for inst in (authorship.get("institutions") or []) if isinstance(inst, dict)]
-            for authorship in work.get("authorships") or [] if isinstance(authorship, dict)
+            [
+                clean(inst.get("display_name"))
+                for inst in (authorship.get("institutions") or [])
+                if isinstance(inst, dict)
+            ]
+            for authorship in work.get("authorships") or []
+            if isinstance(authorship, dict)
         ]
         return cls(
             title=clean(work.get("title") or work.get("display_name")),
@@ -74,17 +83,26 @@ class OpenAlexRecord:
             year=year if isinstance(year, int) else None,
             venue=clean(source.get("display_name")) if source.get("type") in PUBLISHED else "",
             institutions=institutions_in_author_order(per_author),
-            openalex_cited_by_count=count if isinstance(count, int) and not isinstance(count, bool) else None,
+            openalex_cited_by_count=count
+            if isinstance(count, int) and not isinstance(count, bool)
+            else None,
         )
 
 
 class OpenAlex(SourceBase):
     name = NAME
     position = 60
-    endpoints = (Endpoint("OPENALEX_API_URL", "https://api.openalex.org", "API root (`/works?filter=doi:…`)"),)
+    endpoints = (
+        Endpoint(
+            "OPENALEX_API_URL", "https://api.openalex.org", "API root (`/works?filter=doi:…`)"
+        ),
+    )
     credentials = (
-        Credential("OPENALEX_API_KEY", "openalex-api-key",
-                   "sent as `api_key`; needed for real use since 2026 (free at openalex.org)"),
+        Credential(
+            "OPENALEX_API_KEY",
+            "openalex-api-key",
+            "sent as `api_key`; needed for real use since 2026 (free at openalex.org)",
+        ),
     )
     pace = 0.2  # OpenAlex allows 10 requests a second; half of that, for 100 works a request, is plenty
     expiry = {NAME: (DAY, DAY)}  # counts change daily
@@ -92,7 +110,9 @@ class OpenAlex(SourceBase):
         "institutions": Offer(rank=3),  # after arXiv's own affiliations (and Semantic Scholar's)
         "openalex_cited_by_count": Offer(rank=1),
     }
-    reports_not_found = False  # it indexes some papers only: a miss is normal, not a curator's business
+    reports_not_found = (
+        False  # it indexes some papers only: a miss is normal, not a curator's business
+    )
     record_type = OpenAlexRecord
 
     def query(self, entry: EntryView) -> Query | None:
@@ -113,15 +133,19 @@ class OpenAlex(SourceBase):
         base = ctx.url("OPENALEX_API_URL")
         key = ctx.credential("OPENALEX_API_KEY")
         if todo.to_ask and not key:
-            result.problems.append("no OPENALEX_API_KEY: without a (free) key OpenAlex allows about 100 batch "
-                                   "requests a day (set it)")
+            result.problems.append(
+                "no OPENALEX_API_KEY: without a (free) key OpenAlex allows about 100 batch "
+                "requests a day (set it)"
+            )
 
         def ask(batch: list[str]) -> dict[str, OpenAlexRecord | None]:
             return _works(ctx, base, key, batch)
 
         try:
             run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=self.name)
-        except DailyAllowanceSpent as error:  # like a spent GitHub budget: the rest waits for the next run
+        except (
+            DailyAllowanceSpent
+        ) as error:  # like a spent GitHub budget: the rest waits for the next run
             result.deferred.update(k for k in todo.to_ask if k not in result.checked)
             result.problems.append(f"{error} ({len(result.deferred)} DOIs left for the next run)")
         except SourceUnavailable as error:
@@ -141,11 +165,17 @@ def classify(response: requests.Response) -> None:
     """OpenAlex's statuses: 403 = too fast (retry, slower), 429 = the day's allowance is spent
     (no retry today), 5xx = retry; 401 = the key is not valid."""
     if response.status_code == 429:
-        raise DailyAllowanceSpent(NAME, "OpenAlex's daily allowance is spent", "set OPENALEX_API_KEY, or wait for tomorrow")
+        raise DailyAllowanceSpent(
+            NAME,
+            "OpenAlex's daily allowance is spent",
+            "set OPENALEX_API_KEY, or wait for tomorrow",
+        )
     if response.status_code == 403 or response.status_code >= 500:
         raise TransientAnswer(f"HTTP {response.status_code}", retry_after_seconds(response))
     if response.status_code == 401:
-        raise SourceUnavailable(NAME, "OpenAlex refused the API key (HTTP 401)", "set OPENALEX_API_KEY to a valid key")
+        raise SourceUnavailable(
+            NAME, "OpenAlex refused the API key (HTTP 401)", "set OPENALEX_API_KEY to a valid key"
+        )
 
 
 def _bare_doi(value: object) -> str:
@@ -155,14 +185,20 @@ def _bare_doi(value: object) -> str:
     return text
 
 
-def _works(ctx: Context, base: str, key: str | None, batch: list[str]) -> dict[str, OpenAlexRecord | None]:
+def _works(
+    ctx: Context, base: str, key: str | None, batch: list[str]
+) -> dict[str, OpenAlexRecord | None]:
     """Every DOI of the batch: its work, or None when OpenAlex left it out of the answer."""
     params = {"filter": "doi:" + "|".join(batch), "per_page": str(BATCH), "select": SELECT}
     if key:
         params["api_key"] = key
-    response = ctx.http.request("GET", f"{base}/works", params=params, classify=classify, validate=expect_json)
+    response = ctx.http.request(
+        "GET", f"{base}/works", params=params, classify=classify, validate=expect_json
+    )
     if response.status_code != 200:
-        raise SourceError(NAME, f"works answered HTTP {response.status_code}: {_error_text(response)}")
+        raise SourceError(
+            NAME, f"works answered HTTP {response.status_code}: {_error_text(response)}"
+        )
     data = response.json()
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):

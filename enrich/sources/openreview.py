@@ -41,13 +41,25 @@ class OpenReview(SourceBase):
     position = 20
     endpoints = (
         Endpoint("OPENREVIEW_API_URL", "https://api2.openreview.net", "API 2"),
-        Endpoint("OPENREVIEW_API_V1_URL", "https://api.openreview.net", "API 1 (ICLR ≤ 2023, NeurIPS ≤ 2022)"),
+        Endpoint(
+            "OPENREVIEW_API_V1_URL",
+            "https://api.openreview.net",
+            "API 1 (ICLR ≤ 2023, NeurIPS ≤ 2022)",
+        ),
     )
     credentials = (
-        Credential("OPENREVIEW_USERNAME", "openreview-username",
-                   "OpenReview often answers anonymous calls with `403 ChallengeRequiredError`; the run then "
-                   "names OpenReview as unavailable (never \"not found\") and asks for these", secret=False),
-        Credential("OPENREVIEW_PASSWORD", "openreview-password", "with `OPENREVIEW_USERNAME`: 1 request/s instead of 1 per 3 s"),
+        Credential(
+            "OPENREVIEW_USERNAME",
+            "openreview-username",
+            "OpenReview often answers anonymous calls with `403 ChallengeRequiredError`; the run then "
+            'names OpenReview as unavailable (never "not found") and asks for these',
+            secret=False,
+        ),
+        Credential(
+            "OPENREVIEW_PASSWORD",
+            "openreview-password",
+            "with `OPENREVIEW_USERNAME`: 1 request/s instead of 1 per 3 s",
+        ),
     )
     pace = 3.0  # guests get ~20 requests a minute; logged-in users several times more (1 s)
     expiry = {NAME: (None, WEEK)}
@@ -61,7 +73,10 @@ class OpenReview(SourceBase):
     record_type = PaperRecord
 
     def policy(self, settings: Settings) -> Policy:
-        logged_in = bool(settings.credential("OPENREVIEW_USERNAME") and settings.credential("OPENREVIEW_PASSWORD"))
+        logged_in = bool(
+            settings.credential("OPENREVIEW_USERNAME")
+            and settings.credential("OPENREVIEW_PASSWORD")
+        )
         return Policy(min_interval=1.0 if logged_in else self.pace)
 
     def query(self, entry: EntryView) -> Query | None:
@@ -76,11 +91,17 @@ class OpenReview(SourceBase):
         try:
             v2 = _Api(ctx, ctx.url("OPENREVIEW_API_URL"))
             # API 2 caches what it found; what it lacks is asked of API 1, one note at a time.
-            run_batches(ctx, result, todo.to_ask, BATCH, lambda batch: v2.found(batch), namespace=NAME)
-            remaining = [key for key in todo.to_ask if key not in result.checked and key not in result.failed]
+            run_batches(
+                ctx, result, todo.to_ask, BATCH, lambda batch: v2.found(batch), namespace=NAME
+            )
+            remaining = [
+                key for key in todo.to_ask if key not in result.checked and key not in result.failed
+            ]
             if remaining:
                 v1 = _Api(ctx, ctx.url("OPENREVIEW_API_V1_URL"))
-                run_batches(ctx, result, remaining, 1, lambda batch: v1.one(batch[0]), namespace=NAME)
+                run_batches(
+                    ctx, result, remaining, 1, lambda batch: v1.one(batch[0]), namespace=NAME
+                )
         except SourceUnavailable as error:
             fail_all(result, [key for key in todo.to_ask if key not in result.checked], error)
             result.problems.append(str(error))
@@ -93,12 +114,18 @@ source: Source = OpenReview()
 def classify(response: requests.Response) -> None:
     """429 RateLimitError carries details.resetTime; 403 ChallengeRequiredError means 'log in'."""
     if response.status_code == 429:
-        raise TransientAnswer("HTTP 429 (rate limited)", retry_after_seconds(response) or _reset_in(response))
+        raise TransientAnswer(
+            "HTTP 429 (rate limited)", retry_after_seconds(response) or _reset_in(response)
+        )
     if response.status_code >= 500:
         raise TransientAnswer(f"HTTP {response.status_code}", retry_after_seconds(response))
     if response.status_code in (401, 403):
         name = _json(response).get("name", "")
-        raise SourceUnavailable(NAME, f"OpenReview refused access (HTTP {response.status_code} {name})".strip(), LOGIN_HINT)
+        raise SourceUnavailable(
+            NAME,
+            f"OpenReview refused access (HTTP {response.status_code} {name})".strip(),
+            LOGIN_HINT,
+        )
 
 
 def _reset_in(response: requests.Response) -> float | None:
@@ -147,24 +174,39 @@ class _Api:
     def __init__(self, ctx: Context, base: str):
         self.ctx, self.base = ctx, base
         self.headers: dict[str, str] = {}
-        user, password = ctx.credential("OPENREVIEW_USERNAME"), ctx.credential("OPENREVIEW_PASSWORD")
+        user, password = (
+            ctx.credential("OPENREVIEW_USERNAME"),
+            ctx.credential("OPENREVIEW_PASSWORD"),
+        )
         if user and password:
             self._login(user, password)
 
     def _login(self, user: str, password: str) -> None:
         response = self.ctx.http.request(
-            "POST", f"{self.base}/login", json={"id": user, "password": password}, classify=_login_classify
+            "POST",
+            f"{self.base}/login",
+            json={"id": user, "password": password},
+            classify=_login_classify,
         )
         token = _json(response).get("token") if response.status_code == 200 else None
         if not token:
-            raise SourceUnavailable(NAME, f"OpenReview login failed (HTTP {response.status_code})", "check OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD")
+            raise SourceUnavailable(
+                NAME,
+                f"OpenReview login failed (HTTP {response.status_code})",
+                "check OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD",
+            )
         self.headers = {"Authorization": f"Bearer {token}"}
         self.ctx.http.secrets.append(str(token))
 
     def notes(self, **params: str) -> list[dict[str, Any]] | None:
         """Notes matching params; None when the API answers 404 (no such note)."""
         response = self.ctx.http.request(
-            "GET", f"{self.base}/notes", params=params, headers=self.headers, classify=classify, validate=expect_json
+            "GET",
+            f"{self.base}/notes",
+            params=params,
+            headers=self.headers,
+            classify=classify,
+            validate=expect_json,
         )
         if response.status_code == 404:
             return None

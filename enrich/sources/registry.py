@@ -23,7 +23,9 @@ def all_sources() -> dict[str, Source]:
         try:
             source = point.load()
         except Exception as error:  # a broken plugin must say which one
-            raise EnrichError(f"source {point.name!r} ({point.value}) cannot be loaded: {error}") from error
+            raise EnrichError(
+                f"source {point.name!r} ({point.value}) cannot be loaded: {error}"
+            ) from error
         problem = _problem(point.name, source)
         if problem:
             raise EnrichError(f"source {point.name!r} ({point.value}): {problem}")
@@ -31,7 +33,9 @@ def all_sources() -> dict[str, Source]:
             raise EnrichError(f"two sources registered as {point.name!r}: uninstall one")
         found[point.name] = source
     if not found:
-        raise EnrichError(f"no source registered (entry points {GROUP!r}): reinstall the package (pip install -e .) so they are seen")
+        raise EnrichError(
+            f"no source registered (entry points {GROUP!r}): reinstall the package (pip install -e .) so they are seen"
+        )
     return dict(sorted(found.items(), key=lambda item: (item[1].position, item[0])))
 
 
@@ -49,7 +53,6 @@ def _problem(name: str, source: object) -> str:
 
 def source_names() -> tuple[str, ...]:
     return tuple(all_sources())
-
 
 
 def rate_limit_name(source: str) -> str:

@@ -45,15 +45,27 @@ log = logging.getLogger(__name__)
 class SemanticScholar(SourceBase):
     name = NAME
     position = 30
-    endpoints = (Endpoint("SEMANTIC_SCHOLAR_API_URL", "https://api.semanticscholar.org", "API root, without `/graph/v1`"),)
+    endpoints = (
+        Endpoint(
+            "SEMANTIC_SCHOLAR_API_URL",
+            "https://api.semanticscholar.org",
+            "API root, without `/graph/v1`",
+        ),
+    )
     credentials = (
-        Credential("SEMANTIC_SCHOLAR_API_KEY", "semantic-scholar-api-key",
-                   "sent as `x-api-key`; without it the shared pool answers 429 more often"),
+        Credential(
+            "SEMANTIC_SCHOLAR_API_KEY",
+            "semantic-scholar-api-key",
+            "sent as `x-api-key`; without it the shared pool answers 429 more often",
+        ),
     )
     # One request a second: what a key is granted, and polite for the shared anonymous pool.
     # 429s carry no Retry-After, so backoff is exponential with jitter (the HTTP layer's default).
     pace = 1.0
-    expiry = {NAME: (DAY, DAY), MATCH: (None, None)}  # counts change daily; a title search: once ever
+    expiry = {
+        NAME: (DAY, DAY),
+        MATCH: (None, None),
+    }  # counts change daily; a title search: once ever
     # Text fields only where the paper's own link (arXiv / OpenReview) gave none; counts are its own.
     offers = {
         "semantic_scholar_id": Offer(rank=1),
@@ -120,16 +132,22 @@ def record_from_paper(paper: dict[str, Any]) -> PaperRecord:
         source=NAME,
         title=clean(paper.get("title")),
         abstract=clean(paper.get("abstract")),
-        authors=tuple(clean(a.get("name")) for a in authors if isinstance(a, dict) and clean(a.get("name"))),
+        authors=tuple(
+            clean(a.get("name")) for a in authors if isinstance(a, dict) and clean(a.get("name"))
+        ),
         year=paper.get("year") if isinstance(paper.get("year"), int) else None,
         arxiv_id=str(external.get("ArXiv") or ""),
         semantic_scholar_id=str(paper.get("paperId") or ""),
         doi=str(external.get("DOI") or "").lower(),
         venue=clean(paper.get("venue")),
         tldr=clean(tldr.get("text")) if isinstance(tldr, dict) else "",
-        citation_count=paper.get("citationCount") if isinstance(paper.get("citationCount"), int) else None,
+        citation_count=paper.get("citationCount")
+        if isinstance(paper.get("citationCount"), int)
+        else None,
         influential_citation_count=(
-            paper.get("influentialCitationCount") if isinstance(paper.get("influentialCitationCount"), int) else None
+            paper.get("influentialCitationCount")
+            if isinstance(paper.get("influentialCitationCount"), int)
+            else None
         ),
     )
 
@@ -149,12 +167,16 @@ def _fetch(source: SemanticScholar, wanted: list[Query], ctx: Context) -> Source
     def ask(batch: list[str]) -> dict[str, PaperRecord | None]:
         papers = _batch(ctx.http, base, batch)
         return {
-            key: record_from_paper(paper) if isinstance(paper, dict) and paper.get("paperId") else None
+            key: record_from_paper(paper)
+            if isinstance(paper, dict) and paper.get("paperId")
+            else None
             for key, paper in zip(batch, papers)
         }
 
     # Once the API is down for us (every retry spent), ask it nothing more.
-    down = run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=NAME) if todo.to_ask else None
+    down = (
+        run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=NAME) if todo.to_ask else None
+    )
     # What no id answered is matched by title, once ever.
     unanswered = [by_key[k] for k in todo.cached if todo.cached[k].status == NOT_FOUND]
     unanswered += [by_key[k] for k in by_key if k.startswith("title:")]
@@ -191,11 +213,21 @@ def _batch(client: HttpClient, base: str, batch: list[str]) -> list[Any]:
         except ValueError:
             raise TransientAnswer("batch answer is not JSON") from None
         if not isinstance(data, list) or len(data) != len(batch):
-            raise TransientAnswer(f"batch answer has {len(data) if isinstance(data, list) else 'no'} items for {len(batch)} ids")
+            raise TransientAnswer(
+                f"batch answer has {len(data) if isinstance(data, list) else 'no'} items for {len(batch)} ids"
+            )
 
-    response = client.request("POST", f"{base}/paper/batch", params={"fields": FIELDS}, json={"ids": batch}, validate=validate)
+    response = client.request(
+        "POST",
+        f"{base}/paper/batch",
+        params={"fields": FIELDS},
+        json={"ids": batch},
+        validate=validate,
+    )
     if response.status_code != 200:
-        raise SourceError(NAME, f"batch answered HTTP {response.status_code}: {_error_text(response)}")
+        raise SourceError(
+            NAME, f"batch answered HTTP {response.status_code}: {_error_text(response)}"
+        )
     papers: list[Any] = response.json()  # validated: a list of len(batch)
     return papers
 
@@ -238,12 +270,17 @@ def _resolve_by_title(query: Query, ctx: Context, base: str, result: SourceResul
 def _search(ctx: Context, base: str, query: Query, key: str) -> tuple[Answer, PaperRecord | None]:
     """The answer to cache for a title search, and the accepted record (None: no confident match)."""
     response = ctx.http.request(
-        "GET", f"{base}/paper/search/match", params={"query": query.title, "fields": FIELDS}, validate=expect_json
+        "GET",
+        f"{base}/paper/search/match",
+        params={"query": query.title, "fields": FIELDS},
+        validate=expect_json,
     )
     if response.status_code == 404:
         return Answer(MATCH, key, NOT_FOUND, None, None, ctx.now), None
     if response.status_code != 200:
-        raise SourceError(NAME, f"title match answered HTTP {response.status_code}: {_error_text(response)}")
+        raise SourceError(
+            NAME, f"title match answered HTTP {response.status_code}: {_error_text(response)}"
+        )
     try:
         data = response.json().get("data") or []
         paper = data[0] if data and isinstance(data[0], dict) else None
@@ -254,8 +291,12 @@ def _search(ctx: Context, base: str, query: Query, key: str) -> tuple[Answer, Pa
     record = record_from_paper(paper)
     if titles_match(query.title, record.title) and year_agrees(query.year, record.year):
         return answer_for(MATCH, key, record, ctx.now), record
-    log.info("%s: title match for %r returned %r: not the same paper", NAME, query.title, record.title)
-    return Answer(MATCH, key, NOT_FOUND, {"candidate": record.title, "year": record.year}, None, ctx.now), None
+    log.info(
+        "%s: title match for %r returned %r: not the same paper", NAME, query.title, record.title
+    )
+    return Answer(
+        MATCH, key, NOT_FOUND, {"candidate": record.title, "year": record.year}, None, ctx.now
+    ), None
 
 
 def _error_text(response: requests.Response) -> str:
@@ -263,4 +304,8 @@ def _error_text(response: requests.Response) -> str:
         data = response.json()
     except ValueError:
         return response.text[:200]
-    return str(data.get("error") or data.get("message") or data)[:200] if isinstance(data, dict) else str(data)[:200]
+    return (
+        str(data.get("error") or data.get("message") or data)[:200]
+        if isinstance(data, dict)
+        else str(data)[:200]
+    )

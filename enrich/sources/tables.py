@@ -21,17 +21,26 @@ def configuration_rows(sources: Mapping[str, Source]) -> list[str]:
     """One row per base-URL and credential variable: | variable | default | source | what |."""
     rows = ["| variable | default | source | |", "|---|---|---|---|"]
     for name, source in sources.items():
-        rows += [f"| `{e.variable}` | `{e.default}` | {name} | {e.about} |" for e in source.endpoints]
         rows += [
-            f"| `{c.variable}` | — (Secret block `{c.secret_block}`) | {name} | {c.about} |" for c in source.credentials
+            f"| `{e.variable}` | `{e.default}` | {name} | {e.about} |" for e in source.endpoints
+        ]
+        rows += [
+            f"| `{c.variable}` | — (Secret block `{c.secret_block}`) | {name} | {c.about} |"
+            for c in source.credentials
         ]
     return rows
 
 
 def expiry_rows(sources: Mapping[str, Source]) -> list[str]:
-    rows = ["| source | answers (cache namespace) | found: fresh for | not found: fresh for |", "|---|---|---|---|"]
+    rows = [
+        "| source | answers (cache namespace) | found: fresh for | not found: fresh for |",
+        "|---|---|---|---|",
+    ]
     for name, source in sources.items():
-        rows += [f"| {name} | `{space}` | {_age(found)} | {_age(missing)} |" for space, (found, missing) in source.expiry.items()]
+        rows += [
+            f"| {name} | `{space}` | {_age(found)} | {_age(missing)} |"
+            for space, (found, missing) in source.expiry.items()
+        ]
     return rows
 
 
@@ -40,7 +49,11 @@ def offer_rows(sources: Mapping[str, Source]) -> list[str]:
     fields: dict[str, list[str]] = {}
     for name, source in sources.items():
         for field, offer in source.offers.items():
-            how = [str(offer.rank)] + ([] if offer.waits else ["no wait"]) + (["only if empty"] if offer.only_if_empty else [])
+            how = (
+                [str(offer.rank)]
+                + ([] if offer.waits else ["no wait"])
+                + (["only if empty"] if offer.only_if_empty else [])
+            )
             fields.setdefault(field, []).append(f"{name} ({', '.join(how)})")
     rows = ["| field | offered by (rank) |", "|---|---|"]
     rows += [f"| `{field}` | {', '.join(offered)} |" for field, offered in fields.items()]

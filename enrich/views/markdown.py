@@ -62,8 +62,21 @@ def _url_path(path: str) -> str:
 
 def _safe_url(url: str) -> str:
     """A URL usable inside (…) in a table: no space, parenthesis, pipe or angle bracket left raw."""
-    return "".join({" ": "%20", "(": "%28", ")": "%29", "|": "%7C", "<": "%3C", ">": "%3E", '"': "%22",
-                    "'": "%27", "\n": "", "\r": ""}.get(c, c) for c in url.strip())
+    return "".join(
+        {
+            " ": "%20",
+            "(": "%28",
+            ")": "%29",
+            "|": "%7C",
+            "<": "%3C",
+            ">": "%3E",
+            '"': "%22",
+            "'": "%27",
+            "\n": "",
+            "\r": "",
+        }.get(c, c)
+        for c in url.strip()
+    )
 
 
 def cell_text(text: str) -> str:
@@ -90,15 +103,31 @@ def stars_cell(paper: Paper) -> str:
 def row(paper: Paper, links: Links) -> str:
     """One table row in the seed's format, plus citations and stars."""
     meta = f"[{cell_text(paper.abbr) or 'm'}]({links.entry(paper.path)})"
-    title = f"[{cell_text(paper.title)}]({_safe_url(paper.url)})" if paper.url else cell_text(paper.title)
-    code = f"[{cell_text(paper.code_type)}]({links.curated(paper.code_url)})" if paper.code_url else ""
+    title = (
+        f"[{cell_text(paper.title)}]({_safe_url(paper.url)})"
+        if paper.url
+        else cell_text(paper.title)
+    )
+    code = (
+        f"[{cell_text(paper.code_type)}]({links.curated(paper.code_url)})" if paper.code_url else ""
+    )
     note = f"[note]({links.curated(paper.note_url)})" if paper.note_url else ""
     cover = (
         f"<img width='400' alt='image' src='{html.escape(links.curated(paper.cover_url), quote=True)}'>"
-        if paper.cover_url else ""
+        if paper.cover_url
+        else ""
     )
-    cells = [meta, title, cell_text(paper.venue), count_cell(paper.year), count_cell(paper.citations), code,
-             stars_cell(paper), note, cover]
+    cells = [
+        meta,
+        title,
+        cell_text(paper.venue),
+        count_cell(paper.year),
+        count_cell(paper.citations),
+        code,
+        stars_cell(paper),
+        note,
+        cover,
+    ]
     return "| " + " | ".join(cells) + " |"
 
 
@@ -143,18 +172,35 @@ def year_groups(papers: Iterable[Paper], links: Links) -> list[Group]:
         by_year.setdefault(paper.year, []).append(paper)
     taken: set[str] = set()
     return [
-        Group(str(year) if year is not None else "year unknown", slug(str(year or "year unknown"), taken),
-              tuple(row(paper, links) for paper in members))
+        Group(
+            str(year) if year is not None else "year unknown",
+            slug(str(year or "year unknown"), taken),
+            tuple(row(paper, links) for paper in members),
+        )
         for year, members in by_year.items()
     ]
 
 
 def readme_region(papers: list[Paper], links: Links, page_link: str | None) -> str:
     """What goes between the markers (the markers excluded), newline-terminated."""
-    days = [day for paper in papers for day in (paper.citations_changed, paper.repo and paper.repo.stars_changed) if day]
-    return _templates().get_template("readme_region.md.j2").render(
-        total=len(papers), groups=year_groups(papers, links), head=_table_head(), page_link=page_link,
-        archived=ARCHIVED_MARK, dead=DEAD_MARK, newest_change=max(days) if days else None,
+    days = [
+        day
+        for paper in papers
+        for day in (paper.citations_changed, paper.repo and paper.repo.stars_changed)
+        if day
+    ]
+    return (
+        _templates()
+        .get_template("readme_region.md.j2")
+        .render(
+            total=len(papers),
+            groups=year_groups(papers, links),
+            head=_table_head(),
+            page_link=page_link,
+            archived=ARCHIVED_MARK,
+            dead=DEAD_MARK,
+            newest_change=max(days) if days else None,
+        )
     )
 
 
@@ -165,11 +211,13 @@ def replace_region(readme: str, region: str) -> str:
     starts = [i for i, line in enumerate(lines) if line.strip() == START_MARKER]
     ends = [i for i, line in enumerate(lines) if line.strip() == END_MARKER]
     if len(starts) != 1 or len(ends) != 1 or ends[0] < starts[0]:
-        raise MarkersMissing("needs exactly one line '<!-- papers:start -->' followed by one line '<!-- papers:end -->'")
+        raise MarkersMissing(
+            "needs exactly one line '<!-- papers:start -->' followed by one line '<!-- papers:end -->'"
+        )
     start_line = lines[starts[0]]
     if not start_line.endswith(("\n", "\r")):
         start_line += "\n"
-    return "".join(lines[: starts[0]]) + start_line + region + "".join(lines[ends[0]:])
+    return "".join(lines[: starts[0]]) + start_line + region + "".join(lines[ends[0] :])
 
 
 # The grouped lists: file name -> (title, what a paper is grouped under, order of the groups).
@@ -205,7 +253,9 @@ def _name_order(name: str) -> tuple[str, str]:
     return (name.casefold(), name)
 
 
-LISTS: dict[str, tuple[str, str, Callable[[Paper], Iterable[str]], Callable[[str], tuple[Any, ...]]]] = {
+LISTS: dict[
+    str, tuple[str, str, Callable[[Paper], Iterable[str]], Callable[[str], tuple[Any, ...]]]
+] = {
     "keyword": ("Papers by keyword", "keywords", _by_keyword, _keyword_order),
     "venue": ("Papers by venue", "venues", _by_venue, _name_order),
     "year": ("Papers by year", "years", _by_year, _year_order),
@@ -214,8 +264,13 @@ LISTS: dict[str, tuple[str, str, Callable[[Paper], Iterable[str]], Callable[[str
 }
 
 
-def grouped_list(kind: str, papers: list[Paper], links: Links, catalog_label: str,
-                 rows: dict[str, str] | None = None) -> str:
+def grouped_list(
+    kind: str,
+    papers: list[Paper],
+    links: Links,
+    catalog_label: str,
+    rows: dict[str, str] | None = None,
+) -> str:
     """One grouped list (a key of LISTS): a table of contents, then a table per group.
     `rows` (path -> row for these links) lets several lists share rows already made."""
     title, plural, names_of, order = LISTS[kind]
@@ -235,8 +290,16 @@ def grouped_list(kind: str, papers: list[Paper], links: Links, catalog_label: st
         Group(name, slug(name, taken), tuple(row_of(paper) for paper in members[name]))
         for name in sorted(members, key=order)
     ]
-    return _templates().get_template("grouped_list.md.j2").render(
-        title=title, plural=plural, groups=groups, head=_table_head(), catalog=catalog_label,
-        papers=sum(1 for paper in papers if any(True for _ in names_of(paper))),
-        toc_name=lambda group: cell_text(group.name),
+    return (
+        _templates()
+        .get_template("grouped_list.md.j2")
+        .render(
+            title=title,
+            plural=plural,
+            groups=groups,
+            head=_table_head(),
+            catalog=catalog_label,
+            papers=sum(1 for paper in papers if any(True for _ in names_of(paper))),
+            toc_name=lambda group: cell_text(group.name),
+        )
     )

@@ -91,7 +91,9 @@ class Paper:
 
 
 def _text(message: Message, name: str) -> str | None:
-    return getattr(message, name) if message.HasField(name) and getattr(message, name) != "" else None
+    return (
+        getattr(message, name) if message.HasField(name) and getattr(message, name) != "" else None
+    )
 
 
 def _number(message: Message, name: str) -> int | None:
@@ -125,19 +127,30 @@ def paper_from_entry(entry: Entry, relative_path: str, history: Series | None = 
         title=info.paper.title.strip(),
         abbr="" if abbr == ABBR_PLACEHOLDER else abbr,
         url=info.paper.url.strip(),
-        authors=tuple(a.strip() for a in info.paper.authors if a.strip() and not _AUTHOR_PLACEHOLDER.match(a.strip())),
+        authors=tuple(
+            a.strip()
+            for a in info.paper.authors
+            if a.strip() and not _AUTHOR_PLACEHOLDER.match(a.strip())
+        ),
         institutions=tuple(
-            i.strip() for i in info.paper.institutions if i.strip() and not _INSTITUTION_PLACEHOLDER.match(i.strip())
+            i.strip()
+            for i in info.paper.institutions
+            if i.strip() and not _INSTITUTION_PLACEHOLDER.match(i.strip())
         ),
         year=info.pub.year if info.pub.HasField("year") else None,
         venue=info.pub.where.strip() if info.pub.HasField("where") else "",
-        keywords=tuple(dict.fromkeys(
-            paper_pb2.Keyword.Word.Name(word) for word in info.keyword.words
-            if paper_pb2.Keyword.Word.Name(word) != KEYWORD_NONE
-        )),
+        keywords=tuple(
+            dict.fromkeys(
+                paper_pb2.Keyword.Word.Name(word)
+                for word in info.keyword.words
+                if paper_pb2.Keyword.Word.Name(word) != KEYWORD_NONE
+            )
+        ),
         code_type=(info.code.type.strip() or "code") if info.code.url.strip() else "",
         code_url=info.code.url.strip(),
-        note_url=info.note.url.strip() if info.HasField("note") and info.note.HasField("url") else "",
+        note_url=info.note.url.strip()
+        if info.HasField("note") and info.note.HasField("url")
+        else "",
         cover_url=info.cover.url.strip(),
         abstract=_text(enrichment, "abstract"),
         tldr=_text(enrichment, "tldr"),
@@ -172,4 +185,9 @@ def papers_from_entries(
 def reading_order(paper: Paper) -> tuple[Any, ...]:
     """The order of the lists: newest year first (unknown year last), then by title
     (case-insensitive), then by path so equal titles keep a stable order."""
-    return (-(paper.year if paper.year is not None else -10**6), paper.title.casefold(), paper.title, paper.path)
+    return (
+        -(paper.year if paper.year is not None else -(10**6)),
+        paper.title.casefold(),
+        paper.title,
+        paper.path,
+    )

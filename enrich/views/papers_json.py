@@ -42,7 +42,9 @@ def paper_json(paper: Paper) -> dict[str, Any]:
         "citations_changed": paper.citations_changed,
         "influential_citations": paper.influential_citations,
         "influential_citations_changed": paper.influential_citations_changed,
-        "repo": None if repo is None else {
+        "repo": None
+        if repo is None
+        else {
             "url": repo.url or None,
             "stars": repo.stars,
             "stars_changed": repo.stars_changed,
@@ -67,7 +69,9 @@ def papers_json(papers: list[Paper]) -> str:
 
 def document_text(objects: list[dict[str, Any]]) -> str:
     lines = [json.dumps(obj, ensure_ascii=False, separators=(",", ":")) for obj in objects]
-    head = json.dumps({"$schema": SCHEMA_ID, "version": FORMAT_VERSION, "count": len(objects)}, ensure_ascii=False)
+    head = json.dumps(
+        {"$schema": SCHEMA_ID, "version": FORMAT_VERSION, "count": len(objects)}, ensure_ascii=False
+    )
     body = ",\n".join(lines)
     return head[:-1] + ', "papers": [\n' + body + ("\n" if lines else "") + "]}\n"
 
@@ -77,10 +81,29 @@ def document_text(objects: list[dict[str, Any]]) -> str:
 # and TL;DRs in a second script the page loads after drawing its first rows. A fraction of
 # papers.json's size, so the page's first rows come fast at 20,000 papers.
 PAGE_FIELDS = (
-    "path", "title", "url", "authors", "institutions", "year", "venue", "venue_detail", "keywords", "code_url",
-    "arxiv_id", "doi", "citations", "citations_changed", "influential_citations",
-    "influential_citations_changed", "repo_url", "stars", "stars_changed", "archived", "dead",
-    "citations_history", "stars_history",
+    "path",
+    "title",
+    "url",
+    "authors",
+    "institutions",
+    "year",
+    "venue",
+    "venue_detail",
+    "keywords",
+    "code_url",
+    "arxiv_id",
+    "doi",
+    "citations",
+    "citations_changed",
+    "influential_citations",
+    "influential_citations_changed",
+    "repo_url",
+    "stars",
+    "stars_changed",
+    "archived",
+    "dead",
+    "citations_history",
+    "stars_history",
 )
 
 
@@ -102,26 +125,54 @@ def page_data(objects: list[dict[str, Any]]) -> str:
     """The page's data script (window.CATALOG_PAPERS) from papers.json's paper objects.
     A script, not JSON: browsers refuse fetch() of a local file. JSON is valid JavaScript once
     U+2028/U+2029 are escaped."""
-    days = [point[0] for obj in objects for name in ("citations", "stars") for point in obj["history"][name]]
+    days = [
+        point[0]
+        for obj in objects
+        for name in ("citations", "stars")
+        for point in obj["history"][name]
+    ]
     epoch = _day_number(min(days)) if days else 0
     rows = []
     for obj in objects:
         repo = obj["repo"] or {}
-        values = {**obj, "repo_url": repo.get("url"), "stars": repo.get("stars"), "stars_changed": repo.get("stars_changed"),
-                  "archived": repo.get("archived"), "dead": repo.get("dead"),
-                  "citations_history": _flat(obj["history"]["citations"], epoch),
-                  "stars_history": _flat(obj["history"]["stars"], epoch)}
-        rows.append(json.dumps([values[name] for name in PAGE_FIELDS], ensure_ascii=False, separators=(",", ":")))
-    head = json.dumps({"version": FORMAT_VERSION, "epoch": date.fromordinal(epoch).isoformat() if days else None,
-                       "fields": list(PAGE_FIELDS)}, separators=(",", ":"))
+        values = {
+            **obj,
+            "repo_url": repo.get("url"),
+            "stars": repo.get("stars"),
+            "stars_changed": repo.get("stars_changed"),
+            "archived": repo.get("archived"),
+            "dead": repo.get("dead"),
+            "citations_history": _flat(obj["history"]["citations"], epoch),
+            "stars_history": _flat(obj["history"]["stars"], epoch),
+        }
+        rows.append(
+            json.dumps(
+                [values[name] for name in PAGE_FIELDS], ensure_ascii=False, separators=(",", ":")
+            )
+        )
+    head = json.dumps(
+        {
+            "version": FORMAT_VERSION,
+            "epoch": date.fromordinal(epoch).isoformat() if days else None,
+            "fields": list(PAGE_FIELDS),
+        },
+        separators=(",", ":"),
+    )
     return _script(DATA_GLOBAL, head[:-1] + ',"papers":[\n' + ",\n".join(rows) + "]}")
 
 
 def page_abstracts(objects: list[dict[str, Any]]) -> str:
     """The page's second script: [abstract, tldr] per paper, in papers.js's order."""
-    rows = [json.dumps([obj["abstract"], obj["tldr"]], ensure_ascii=False, separators=(",", ":")) for obj in objects]
+    rows = [
+        json.dumps([obj["abstract"], obj["tldr"]], ensure_ascii=False, separators=(",", ":"))
+        for obj in objects
+    ]
     return _script(ABSTRACTS_GLOBAL, "[\n" + ",\n".join(rows) + "]")
 
 
 def _script(name: str, json_text: str) -> str:
-    return f"window.{name} = " + json_text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + ";\n"
+    return (
+        f"window.{name} = "
+        + json_text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+        + ";\n"
+    )

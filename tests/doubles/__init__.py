@@ -18,7 +18,21 @@ from .semanticscholar_double import SemanticScholarDouble
 from .world import Paper, Repo, World, corpus_id
 
 __all__ = [
-    "Answer", "ArxivDouble", "DoubleServer", "Doubles", "Fault", "GitHubDouble", "HuggingFaceDouble", "OpenAlexDouble",
-    "OpenReviewDouble", "Paper",
-    "Recorded", "Repo", "SemanticScholarDouble", "World", "corpus_id", "seed_world", "start_doubles",
+    "Answer",
+    "ArxivDouble",
+    "DoubleServer",
+    "Doubles",
+    "Fault",
+    "GitHubDouble",
+    "HuggingFaceDouble",
+    "OpenAlexDouble",
+    "OpenReviewDouble",
+    "Paper",
+    "Recorded",
+    "Repo",
+    "SemanticScholarDouble",
+    "World",
+    "corpus_id",
+    "seed_world",
+    "start_doubles",
 ]

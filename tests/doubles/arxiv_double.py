@@ -45,7 +45,9 @@ class ArxivDouble(DoubleServer):
 
     def handle(self, request: Recorded) -> Answer:
         if request.path.rstrip("/") != "/api/query":
-            return Answer(404, b"<html><body>Not Found</body></html>", {"content-type": "text/html"})
+            return Answer(
+                404, b"<html><body>Not Found</body></html>", {"content-type": "text/html"}
+            )
         return self._query(request, empty=False)
 
     def custom_fault(self, fault: Fault, request: Recorded) -> Answer | None:
@@ -60,24 +62,34 @@ class ArxivDouble(DoubleServer):
             start = int(request.param("start", "0") or 0)
             max_results = int(request.param("max_results", "10") or 10)
         except ValueError:
-            return self._error("start_and_max_results_must_be_integers", "start and max_results must be integers")
+            return self._error(
+                "start_and_max_results_must_be_integers", "start and max_results must be integers"
+            )
         ids = [part.strip() for part in id_list.split(",") if part.strip()]
         wanted: list[tuple[str, int | None]] = []
         for raw in ids:
             parsed = split_arxiv_id(raw)
             if parsed is None:
-                return self._error(f"incorrect_id_format_for_{raw}", f"incorrect id format for {raw}")
+                return self._error(
+                    f"incorrect_id_format_for_{raw}", f"incorrect id format for {raw}"
+                )
             wanted.append(parsed)
-        matches = self._find(wanted) if ids else [(p, p.arxiv_version) for p in self._arxiv_papers()]
+        matches = (
+            self._find(wanted) if ids else [(p, p.arxiv_version) for p in self._arxiv_papers()]
+        )
         if search_query:
             matches = [(p, v) for p, v in matches if _matches_query(p, search_query)]
         elif not ids:
             matches = []
         total = len(matches)
-        page = [] if empty else matches[start:start + max_results]
+        page = [] if empty else matches[start : start + max_results]
         entries = "".join(self._entry(paper, version) for paper, version in page)
-        head = self._feed_head(search_query, id_list, start, max_results, max(total, 1) if empty else total)
-        return Answer(200, (head + entries + "</feed>\n").encode("utf-8"), {"content-type": CONTENT_TYPE})
+        head = self._feed_head(
+            search_query, id_list, start, max_results, max(total, 1) if empty else total
+        )
+        return Answer(
+            200, (head + entries + "</feed>\n").encode("utf-8"), {"content-type": CONTENT_TYPE}
+        )
 
     def _arxiv_papers(self) -> list[Paper]:
         return [p for p in self.world.papers if p.arxiv_id]
@@ -95,10 +107,14 @@ class ArxivDouble(DoubleServer):
                 found.append((paper, version))
         return found
 
-    def _feed_head(self, search_query: str, id_list: str, start: int, max_results: int, total: int) -> str:
+    def _feed_head(
+        self, search_query: str, id_list: str, start: int, max_results: int, total: int
+    ) -> str:
         title = f"arXiv Query: search_query={search_query}&id_list={id_list}&start={start}&max_results={max_results}"
-        link = (f"https://arxiv.org/api/query?search_query={search_query}&start={start}"
-                f"&max_results={max_results}&id_list={id_list}")
+        link = (
+            f"https://arxiv.org/api/query?search_query={search_query}&start={start}"
+            f"&max_results={max_results}&id_list={id_list}"
+        )
         digest = base64.b64encode(hashlib.sha1(title.encode("utf-8")).digest()).decode().rstrip("=")
         return (
             _HEAD
@@ -114,7 +130,10 @@ class ArxivDouble(DoubleServer):
     def _entry(self, paper: Paper, version: int) -> str:
         vid = f"{paper.arxiv_id}v{version}"
         published = datetime.fromisoformat(publication_date(paper)).replace(
-            hour=stable_int(vid) % 24, minute=stable_int(vid) % 60, second=stable_int(paper.title) % 60)
+            hour=stable_int(vid) % 24,
+            minute=stable_int(vid) % 60,
+            second=stable_int(paper.title) % 60,
+        )
         updated = published + timedelta(days=37 * (version - 1))
         seed = stable_int(paper.arxiv_id or paper.title)
         lines = [
@@ -132,24 +151,32 @@ class ArxivDouble(DoubleServer):
         if paper.arxiv_comment is not None:
             lines.append(f"    <arxiv:comment>{escape(paper.arxiv_comment)}</arxiv:comment>")
         elif seed % 3:  # optional, as on the real API
-            lines.append(f"    <arxiv:comment>{seed % 20 + 8} pages, {seed % 9 + 2} figures</arxiv:comment>")
+            lines.append(
+                f"    <arxiv:comment>{seed % 20 + 8} pages, {seed % 9 + 2} figures</arxiv:comment>"
+            )
         lines.append('    <arxiv:primary_category term="cs.LG"/>')
         for index, author in enumerate(paper.authors):
             lines.append("    <author>")
             lines.append(f"      <name>{escape(author)}</name>")
             affiliations = paper.affiliations[index] if index < len(paper.affiliations) else []
-            lines.extend(f"      <arxiv:affiliation>{escape(a)}</arxiv:affiliation>" for a in affiliations)
+            lines.extend(
+                f"      <arxiv:affiliation>{escape(a)}</arxiv:affiliation>" for a in affiliations
+            )
             lines.append("    </author>")
         if paper.doi:
             lines.append(f"    <arxiv:doi>{escape(paper.doi)}</arxiv:doi>")
-            lines.append(f'    <link rel="related" href={quoteattr("https://doi.org/" + paper.doi)} title="doi"/>')
+            lines.append(
+                f'    <link rel="related" href={quoteattr("https://doi.org/" + paper.doi)} title="doi"/>'
+            )
         return "  <entry>\n" + "\n".join(lines) + "\n  </entry>\n"
 
     def _summary(self, abstract: str) -> str:
         if not self.wrap_summaries:
             return abstract
         # The classic arXiv layout: two leading spaces, hard-wrapped lines, final newline.
-        return "  " + textwrap.fill(abstract, width=78, initial_indent="", subsequent_indent="") + "\n"
+        return (
+            "  " + textwrap.fill(abstract, width=78, initial_indent="", subsequent_indent="") + "\n"
+        )
 
     def _error(self, anchor: str, message: str) -> Answer:
         now = _now()
@@ -186,7 +213,9 @@ def _matches_query(paper: Paper, query: str) -> bool:
         if found.group(1):
             operator = found.group(1).upper()
             continue
-        hit = _field_matches(paper, found.group(2).lower(), (found.group(3) or found.group(4) or "").lower())
+        hit = _field_matches(
+            paper, found.group(2).lower(), (found.group(3) or found.group(4) or "").lower()
+        )
         if result is None:
             result = hit
         elif operator == "AND":

@@ -34,9 +34,15 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def json_answer(status: int, payload: object, headers: dict[str, str] | None = None, *,
-                compact: bool = False, newline: bool = False,
-                content_type: str = "application/json") -> Answer:
+def json_answer(
+    status: int,
+    payload: object,
+    headers: dict[str, str] | None = None,
+    *,
+    compact: bool = False,
+    newline: bool = False,
+    content_type: str = "application/json",
+) -> Answer:
     """A JSON answer; `compact` drops the spaces after separators, `newline` adds a final newline."""
     text = json.dumps(payload, separators=(",", ":") if compact else None, ensure_ascii=False)
     body = (text + ("\n" if newline else "")).encode("utf-8")
@@ -69,7 +75,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.server.double._serve(self)
         except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the client left first (e.g. it timed out during Fault.slow)
+            self.close_connection = (
+                True  # the client left first (e.g. it timed out during Fault.slow)
+            )
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
@@ -98,8 +106,11 @@ class DoubleServer:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.double = self
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"{type(self).__name__}-server", daemon=True)
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"{type(self).__name__}-server",
+            daemon=True,
+        )
         self._thread.start()
         self._stopped = False
 
@@ -161,9 +172,12 @@ class DoubleServer:
     def count(self, method: str | None = None, path_prefix: str | None = None) -> int:
         """How many recorded requests match the method and path prefix (None = any)."""
         with self._lock:
-            return sum(1 for r in self.requests
-                       if (method is None or r.method == method.upper())
-                       and (path_prefix is None or r.path.startswith(path_prefix)))
+            return sum(
+                1
+                for r in self.requests
+                if (method is None or r.method == method.upper())
+                and (path_prefix is None or r.path.startswith(path_prefix))
+            )
 
     # -- for subclasses ----------------------------------------------------------------------
     def handle(self, request: Recorded) -> Answer:
@@ -227,12 +241,20 @@ class DoubleServer:
             time.sleep(fault.seconds)
             self._write(handler, request, self._answer(request))
         elif kind == "html":
-            self._write(handler, request, Answer(200, HTML_PAGE, {"content-type": "text/html; charset=utf-8"}))
+            self._write(
+                handler,
+                request,
+                Answer(200, HTML_PAGE, {"content-type": "text/html; charset=utf-8"}),
+            )
         elif kind == "garbage":
             normal = self._answer(request)
             content_type = normal.headers.get("content-type", self.content_type)
             # A leading NUL/0xFF pair makes the bytes invalid UTF-8, JSON and XML every time.
-            self._write(handler, request, Answer(200, b"\x00\xff" + os.urandom(254), {"content-type": content_type}))
+            self._write(
+                handler,
+                request,
+                Answer(200, b"\x00\xff" + os.urandom(254), {"content-type": content_type}),
+            )
         elif kind == "truncate":
             normal = self._answer(request)
             self._write(handler, request, normal, send=len(normal.body) // 2)
@@ -244,7 +266,9 @@ class DoubleServer:
             self._write(handler, request, answer)
 
     @staticmethod
-    def _write(handler: _Handler, request: Recorded, answer: Answer, send: int | None = None) -> None:
+    def _write(
+        handler: _Handler, request: Recorded, answer: Answer, send: int | None = None
+    ) -> None:
         handler.send_response(answer.status)
         for name, value in answer.headers.items():
             handler.send_header(name, value)

@@ -41,7 +41,9 @@ class Fault:
     seconds: float = 0.0
 
     @classmethod
-    def status(cls, code: int, body: bytes | str | dict = b"", headers: dict[str, str] | None = None) -> "Fault":
+    def status(
+        cls, code: int, body: bytes | str | dict = b"", headers: dict[str, str] | None = None
+    ) -> "Fault":
         """Answer with this status, body and headers instead of the normal answer."""
         return cls("status", code=code, body=_as_bytes(body), headers=dict(headers or {}))
 
@@ -99,7 +101,8 @@ class Fault:
             "details": {
                 "limit": 36,
                 "remaining": 0,
-                "resetTime": reset.strftime("%Y-%m-%dT%H:%M:%S.") + f"{reset.microsecond // 1000:03d}Z",
+                "resetTime": reset.strftime("%Y-%m-%dT%H:%M:%S.")
+                + f"{reset.microsecond // 1000:03d}Z",
                 "used": 37,
                 "current": 37,
                 "reqId": req_id,
@@ -114,7 +117,10 @@ class Fault:
             b'{"documentation_url": "https://developer.github.com/v3/#abuse-rate-limits","message": '
             b'"You have triggered an abuse detection mechanism. Please wait a few minutes before you try again."}'
         )
-        headers = {"retry-after": str(retry_after), "content-type": "application/json; charset=utf-8"}
+        headers = {
+            "retry-after": str(retry_after),
+            "content-type": "application/json; charset=utf-8",
+        }
         return cls.status(403, body, headers)
 
 

@@ -1,6 +1,6 @@
 """Start all seven doubles together, and pytest fixtures for tests/conftest.py to import.
 
-    from doubles.fixtures import world, doubles, doubles_env  # noqa: F401 (in tests/conftest.py)
+from doubles.fixtures import world, doubles, doubles_env  # noqa: F401 (in tests/conftest.py)
 """
 
 from __future__ import annotations
@@ -51,8 +51,15 @@ class Doubles:
     @property
     def servers(self) -> list[DoubleServer]:
         """All seven, in a fixed order."""
-        return [self.arxiv, self.openreview, self.openreview_v1, self.semanticscholar, self.github,
-                self.huggingface, self.openalex]
+        return [
+            self.arxiv,
+            self.openreview,
+            self.openreview_v1,
+            self.semanticscholar,
+            self.github,
+            self.huggingface,
+            self.openalex,
+        ]
 
     def reset_logs(self) -> None:
         """Forget every double's recorded requests."""
@@ -70,15 +77,22 @@ class Doubles:
 
 
 @contextmanager
-def start_doubles(world: World, *, arxiv: dict[str, Any] | None = None, openreview: dict[str, Any] | None = None,
-                  semanticscholar: dict[str, Any] | None = None,
-                  github: dict[str, Any] | None = None, huggingface: dict[str, Any] | None = None,
-                  openalex: dict[str, Any] | None = None) -> Iterator[Doubles]:
+def start_doubles(
+    world: World,
+    *,
+    arxiv: dict[str, Any] | None = None,
+    openreview: dict[str, Any] | None = None,
+    semanticscholar: dict[str, Any] | None = None,
+    github: dict[str, Any] | None = None,
+    huggingface: dict[str, Any] | None = None,
+    openalex: dict[str, Any] | None = None,
+) -> Iterator[Doubles]:
     """Run all seven doubles over `world`; each keyword passes constructor arguments to one double,
     e.g. `start_doubles(w, github={"token": "t"}, openreview={"require_login": True})`.
     `openreview` applies to both OpenReview APIs."""
     started: list[DoubleServer] = []
     try:
+
         def start(server: DoubleServer) -> Any:
             started.append(server)
             return server
@@ -115,7 +129,12 @@ def doubles(world: World) -> Iterator[Doubles]:
 @pytest.fixture
 def doubles_env(doubles: Doubles, monkeypatch: pytest.MonkeyPatch) -> Doubles:
     """`doubles`, with the pipeline's URL variables set and real credentials removed from the environment."""
-    for name in ("GITHUB_TOKEN", "SEMANTIC_SCHOLAR_API_KEY", "OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD"):
+    for name in (
+        "GITHUB_TOKEN",
+        "SEMANTIC_SCHOLAR_API_KEY",
+        "OPENREVIEW_USERNAME",
+        "OPENREVIEW_PASSWORD",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in doubles.env.items():
         monkeypatch.setenv(name, value)

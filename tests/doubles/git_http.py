@@ -67,8 +67,12 @@ class GitHttpDouble:
         head, _, payload = done.stdout.partition(b"\r\n\r\n")
         if not _:
             head, _, payload = done.stdout.partition(b"\n\n")
-        headers = [line.split(":", 1) for line in head.decode("latin-1").splitlines() if ":" in line]
-        status = next((value.strip() for name, value in headers if name.lower() == "status"), "200 OK")
+        headers = [
+            line.split(":", 1) for line in head.decode("latin-1").splitlines() if ":" in line
+        ]
+        status = next(
+            (value.strip() for name, value in headers if name.lower() == "status"), "200 OK"
+        )
         request.send_response(int(status.split()[0]))
         for name, value in headers:
             if name.lower() not in ("status", "content-length"):

@@ -14,9 +14,15 @@ from .github_shapes import graphql_repo, parse_repository_fields, repo_json
 from .world import Repo, World
 
 JSON_TYPE = "application/json; charset=utf-8"
-NOT_FOUND = {"message": "Not Found", "documentation_url": "https://docs.github.com/rest/repos/repos#get-a-repository",
-             "status": "404"}
-BAD_CREDENTIALS = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+NOT_FOUND = {
+    "message": "Not Found",
+    "documentation_url": "https://docs.github.com/rest/repos/repos#get-a-repository",
+    "status": "404",
+}
+BAD_CREDENTIALS = {
+    "message": "Bad credentials",
+    "documentation_url": "https://docs.github.com/rest",
+}
 GRAPHQL_ANONYMOUS = {
     "message": "This endpoint requires you to be authenticated.",
     "documentation_url": "https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql",
@@ -27,8 +33,14 @@ RATE_DOCS = "https://docs.github.com/rest/overview/resources-in-the-rest-api#rat
 class GitHubDouble(DoubleServer):
     """GitHub over a World. One REST budget (`rest_budget` requests) and one GraphQL budget (points)."""
 
-    def __init__(self, world: World, token: str | None = None, rest_budget: int = 60,
-                 graphql_budget: int = 5000, reset_epoch: int | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        token: str | None = None,
+        rest_budget: int = 60,
+        graphql_budget: int = 5000,
+        reset_epoch: int | None = None,
+    ) -> None:
         self.world = world
         self.token = token
         self.rest_limit = rest_budget
@@ -46,7 +58,11 @@ class GitHubDouble(DoubleServer):
         if header is None:
             return False
         scheme, _, token = header.partition(" ")
-        if scheme.lower() in ("bearer", "token") and self.token is not None and token.strip() == self.token:
+        if (
+            scheme.lower() in ("bearer", "token")
+            and self.token is not None
+            and token.strip() == self.token
+        ):
             return True
         return None
 
@@ -58,11 +74,16 @@ class GitHubDouble(DoubleServer):
             return True
 
     def _rate_headers(self, resource: str = "core") -> dict[str, str]:
-        limit, remaining = ((self.rest_limit, self.rest_remaining) if resource == "core"
-                            else (self.graphql_limit, self.graphql_remaining))
+        limit, remaining = (
+            (self.rest_limit, self.rest_remaining)
+            if resource == "core"
+            else (self.graphql_limit, self.graphql_remaining)
+        )
         return {
-            "x-ratelimit-limit": str(limit), "x-ratelimit-remaining": str(max(remaining, 0)),
-            "x-ratelimit-reset": str(self.reset_epoch), "x-ratelimit-used": str(limit - max(remaining, 0)),
+            "x-ratelimit-limit": str(limit),
+            "x-ratelimit-remaining": str(max(remaining, 0)),
+            "x-ratelimit-reset": str(self.reset_epoch),
+            "x-ratelimit-used": str(limit - max(remaining, 0)),
             "x-ratelimit-resource": resource,
         }
 
@@ -78,22 +99,29 @@ class GitHubDouble(DoubleServer):
             return self._rate_limit()
         parts = [p for p in request.path.split("/") if p]
         if request.method not in ("GET", "HEAD") or not (
-                (len(parts) == 3 and parts[0] == "repos") or (len(parts) == 2 and parts[0] == "repositories")):
+            (len(parts) == 3 and parts[0] == "repos")
+            or (len(parts) == 2 and parts[0] == "repositories")
+        ):
             return self._rest(404, NOT_FOUND, request)
         if parts[0] == "repos":
             repo, renamed = self._find_by_name(f"{parts[1]}/{parts[2]}")
         else:
             repo = next((r for r in self.world.repos if str(r.id) == parts[1]), None)
             renamed = False
-        conditional = self._not_modified(request, repo) if repo is not None and not renamed else False
+        conditional = (
+            self._not_modified(request, repo) if repo is not None and not renamed else False
+        )
         if not (conditional and authenticated) and not self._spend_rest(1):
             return self._exhausted(authenticated)
         if repo is None:
             return self._rest(404, NOT_FOUND, request)
         if renamed:
             location = f"{self.url}/repositories/{repo.id}"
-            body = {"message": "Moved Permanently", "url": location,
-                    "documentation_url": "https://docs.github.com/v3/#http-redirects"}
+            body = {
+                "message": "Moved Permanently",
+                "url": location,
+                "documentation_url": "https://docs.github.com/v3/#http-redirects",
+            }
             return self._rest(301, body, request, {"location": location})
         body = self._repo_body(repo, authenticated)
         headers = {"etag": _etag(body), "cache-control": "private, max-age=60, s-maxage=60"}
@@ -112,7 +140,9 @@ class GitHubDouble(DoubleServer):
         return None, False
 
     def _repo_body(self, repo: Repo, authenticated: bool) -> bytes:
-        return json.dumps(repo_json(repo, self.url, authenticated), separators=(",", ":")).encode("utf-8")
+        return json.dumps(repo_json(repo, self.url, authenticated), separators=(",", ":")).encode(
+            "utf-8"
+        )
 
     def _not_modified(self, request: Recorded, repo: Repo) -> bool:
         header = request.headers.get("if-none-match")
@@ -122,23 +152,42 @@ class GitHubDouble(DoubleServer):
         tags = {t.strip().removeprefix("W/") for t in header.split(",")}
         return etag in tags or "*" in tags
 
-    def _rest(self, status: int, payload: dict, request: Recorded, extra: dict[str, str] | None = None) -> Answer:
+    def _rest(
+        self, status: int, payload: dict, request: Recorded, extra: dict[str, str] | None = None
+    ) -> Answer:
         body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
-        return Answer(status, body, {"content-type": JSON_TYPE, **(extra or {}), **self._rate_headers()})
+        return Answer(
+            status, body, {"content-type": JSON_TYPE, **(extra or {}), **self._rate_headers()}
+        )
 
     def _exhausted(self, authenticated: bool) -> Answer:
-        message = ("API rate limit exceeded for user ID 1." if authenticated else
-                   "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests "
-                   "get a higher rate limit. Check out the documentation for more details.)")
-        body = json.dumps({"message": message, "documentation_url": RATE_DOCS}, separators=(",", ":"))
-        return Answer(403, body.encode("utf-8"), {"content-type": JSON_TYPE, **self._rate_headers()})
+        message = (
+            "API rate limit exceeded for user ID 1."
+            if authenticated
+            else "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests "
+            "get a higher rate limit. Check out the documentation for more details.)"
+        )
+        body = json.dumps(
+            {"message": message, "documentation_url": RATE_DOCS}, separators=(",", ":")
+        )
+        return Answer(
+            403, body.encode("utf-8"), {"content-type": JSON_TYPE, **self._rate_headers()}
+        )
 
     def _rate_limit(self) -> Answer:
         def block(resource: str) -> dict[str, object]:
             h = self._rate_headers(resource)
-            return {"limit": int(h["x-ratelimit-limit"]), "used": int(h["x-ratelimit-used"]),
-                    "remaining": int(h["x-ratelimit-remaining"]), "reset": self.reset_epoch}
-        payload = {"resources": {"core": block("core"), "graphql": block("graphql")}, "rate": block("core")}
+            return {
+                "limit": int(h["x-ratelimit-limit"]),
+                "used": int(h["x-ratelimit-used"]),
+                "remaining": int(h["x-ratelimit-remaining"]),
+                "reset": self.reset_epoch,
+            }
+
+        payload = {
+            "resources": {"core": block("core"), "graphql": block("graphql")},
+            "rate": block("core"),
+        }
         return json_answer(200, payload, compact=True, content_type=JSON_TYPE)
 
     # -- GraphQL -----------------------------------------------------------------------------
@@ -150,32 +199,61 @@ class GitHubDouble(DoubleServer):
             if not isinstance(query, str):
                 raise TypeError
         except (ValueError, TypeError, KeyError):
-            return json_answer(400, {"message": "Problems parsing JSON",
-                                     "documentation_url": "https://docs.github.com/graphql"},
-                               compact=True, content_type=JSON_TYPE)
+            return json_answer(
+                400,
+                {
+                    "message": "Problems parsing JSON",
+                    "documentation_url": "https://docs.github.com/graphql",
+                },
+                compact=True,
+                content_type=JSON_TYPE,
+            )
         with self._budget_lock:
             spent = self.graphql_remaining > 0
             if spent:
                 self.graphql_remaining -= 1
         if not spent:
-            body = {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]}
-            return json_answer(200, body, compact=True, content_type=JSON_TYPE,
-                               headers=self._rate_headers("graphql"))
+            body = {
+                "errors": [
+                    {"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}
+                ]
+            }
+            return json_answer(
+                200,
+                body,
+                compact=True,
+                content_type=JSON_TYPE,
+                headers=self._rate_headers("graphql"),
+            )
         data: dict[str, object] = {}
         errors = []
         for alias, owner, name, line, column in parse_repository_fields(query):
             repo, _ = self._find_by_name(f"{owner}/{name}")
             data[alias] = graphql_repo(repo) if repo else None
             if repo is None:
-                errors.append({"type": "NOT_FOUND", "path": [alias], "locations": [{"line": line, "column": column}],
-                               "message": f"Could not resolve to a Repository with the name '{owner}/{name}'."})
+                errors.append(
+                    {
+                        "type": "NOT_FOUND",
+                        "path": [alias],
+                        "locations": [{"line": line, "column": column}],
+                        "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                    }
+                )
         if "rateLimit" in query:
-            reset = datetime.fromtimestamp(self.reset_epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            reset = datetime.fromtimestamp(self.reset_epoch, timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
             data["rateLimit"] = {"cost": 1, "remaining": self.graphql_remaining, "resetAt": reset}
         payload: dict[str, object] = {"data": data}
         if errors:
             payload["errors"] = errors
-        return json_answer(200, payload, compact=True, content_type=JSON_TYPE, headers=self._rate_headers("graphql"))
+        return json_answer(
+            200,
+            payload,
+            compact=True,
+            content_type=JSON_TYPE,
+            headers=self._rate_headers("graphql"),
+        )
 
 
 def _etag(body: bytes) -> str:

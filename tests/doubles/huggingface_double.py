@@ -27,8 +27,10 @@ class HuggingFaceDouble(DoubleServer):
 
     def handle(self, request: Recorded) -> Answer:
         if request.method != "GET" or not request.path.startswith(PREFIX):
-            return json_answer(404, {"error": "Sorry, we can't find the page you are looking for."}, compact=True)
-        arxiv_id = unquote(request.path[len(PREFIX):])
+            return json_answer(
+                404, {"error": "Sorry, we can't find the page you are looking for."}, compact=True
+            )
+        arxiv_id = unquote(request.path[len(PREFIX) :])
         if not _ID.match(arxiv_id):
             # A versioned or malformed id is not a paper page either.
             return json_answer(404, {"error": "Paper not found"}, compact=True)
@@ -42,8 +44,10 @@ class HuggingFaceDouble(DoubleServer):
         """The paper object in the recorded key order; optional keys only when set."""
         answer: dict[str, object] = {
             "id": paper.arxiv_id,
-            "authors": [{"_id": stable_hex(f"{paper.arxiv_id}:{i}", 24), "name": name, "hidden": False}
-                        for i, name in enumerate(paper.authors)],
+            "authors": [
+                {"_id": stable_hex(f"{paper.arxiv_id}:{i}", 24), "name": name, "hidden": False}
+                for i, name in enumerate(paper.authors)
+            ],
             "publishedAt": f"{publication_date(paper)}T21:26:31.000Z",
             "title": paper.title,
             "summary": paper.abstract,

@@ -41,8 +41,13 @@ def _epoch_ms(paper: Paper) -> int:
 class OpenReviewDouble(DoubleServer):
     """One OpenReview API (2 or 1); serves only papers whose `openreview_api` equals `api`."""
 
-    def __init__(self, world: World, api: int = 2, require_login: bool = False,
-                 users: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        api: int = 2,
+        require_login: bool = False,
+        users: dict[str, str] | None = None,
+    ) -> None:
         if api not in (1, 2):
             raise ValueError("api must be 1 or 2")
         self.world = world
@@ -64,8 +69,11 @@ class OpenReviewDouble(DoubleServer):
             return self._login(request)
         if request.method == "GET" and path == "/notes":
             if self.require_login and not self._logged_in(request):
-                return _error(403, "ChallengeRequiredError",
-                              "A challenge is required to access this resource. Please log in.")
+                return _error(
+                    403,
+                    "ChallengeRequiredError",
+                    "A challenge is required to access this resource. Please log in.",
+                )
             return self._notes(request)
         return _error(404, "NotFoundError", f"The path {request.path} was not found")
 
@@ -88,8 +96,20 @@ class OpenReviewDouble(DoubleServer):
         with self._token_lock:
             self.tokens.add(token)
         profile = _profile_id(user.split("@")[0].title())
-        return json_answer(200, {"token": token, "user": {"id": profile, "profile": {
-            "id": profile, "usernames": [profile], "preferredEmail": user if "@" in user else f"{user}@example.org"}}})
+        return json_answer(
+            200,
+            {
+                "token": token,
+                "user": {
+                    "id": profile,
+                    "profile": {
+                        "id": profile,
+                        "usernames": [profile],
+                        "preferredEmail": user if "@" in user else f"{user}@example.org",
+                    },
+                },
+            },
+        )
 
     # -- notes -------------------------------------------------------------------------------
     def _held(self) -> list[Paper]:
@@ -101,8 +121,12 @@ class OpenReviewDouble(DoubleServer):
             note_id = request.param("id") or ""
             paper = held.get(note_id)
             if paper is None:
-                return _error(404, "NotFoundError", f"The Note {note_id} was not found",
-                              {"path": "id", "value": note_id})
+                return _error(
+                    404,
+                    "NotFoundError",
+                    f"The Note {note_id} was not found",
+                    {"path": "id", "value": note_id},
+                )
             notes = [self._note(paper)]
         elif request.param("ids") is not None:
             if self.api == 1:
@@ -141,22 +165,47 @@ class OpenReviewDouble(DoubleServer):
             content["venueid"] = domain
         if self.api == 1:
             return {
-                "id": paper.openreview_id, "original": None, "number": number,
-                "cdate": created, "tcdate": created, "tmdate": created + 9_000_000_000, "ddate": None,
-                "content": content, "forum": paper.openreview_id, "referent": None,
-                "invitation": f"{domain}/-/Blind_Submission", "replyto": None,
-                "readers": ["everyone"], "nonreaders": [], "signatures": [domain], "writers": [domain],
+                "id": paper.openreview_id,
+                "original": None,
+                "number": number,
+                "cdate": created,
+                "tcdate": created,
+                "tmdate": created + 9_000_000_000,
+                "ddate": None,
+                "content": content,
+                "forum": paper.openreview_id,
+                "referent": None,
+                "invitation": f"{domain}/-/Blind_Submission",
+                "replyto": None,
+                "readers": ["everyone"],
+                "nonreaders": [],
+                "signatures": [domain],
+                "writers": [domain],
             }
         return {
-            "id": paper.openreview_id, "forum": paper.openreview_id, "domain": domain, "replyto": None,
-            "invitations": [f"{domain}/-/Submission", f"{domain}/-/Post_Submission",
-                            f"{domain}/Submission{number}/-/Revision", f"{domain}/-/Edit"],
-            "readers": ["everyone"], "writers": [domain, f"{domain}/Submission{number}/Authors"],
-            "signatures": [f"{domain}/Submission{number}/Authors"], "number": number,
+            "id": paper.openreview_id,
+            "forum": paper.openreview_id,
+            "domain": domain,
+            "replyto": None,
+            "invitations": [
+                f"{domain}/-/Submission",
+                f"{domain}/-/Post_Submission",
+                f"{domain}/Submission{number}/-/Revision",
+                f"{domain}/-/Edit",
+            ],
+            "readers": ["everyone"],
+            "writers": [domain, f"{domain}/Submission{number}/Authors"],
+            "signatures": [f"{domain}/Submission{number}/Authors"],
+            "number": number,
             "content": {key: {"value": value} for key, value in content.items()},
-            "cdate": created, "mdate": created + 9_000_000_000, "tcdate": created,
-            "tmdate": created + 9_000_000_000, "pdate": created + 7_000_000_000,
-            "odate": created + 1_000_000_000, "license": "CC BY 4.0", "version": 2,
+            "cdate": created,
+            "mdate": created + 9_000_000_000,
+            "tcdate": created,
+            "tmdate": created + 9_000_000_000,
+            "pdate": created + 7_000_000_000,
+            "odate": created + 1_000_000_000,
+            "license": "CC BY 4.0",
+            "version": 2,
         }
 
     def _review(self, paper: Paper) -> dict:
@@ -166,24 +215,50 @@ class OpenReviewDouble(DoubleServer):
         signature = f"{domain}/Submission{number}/Reviewer_abcd"
         if self.api == 1:
             return {
-                "id": review_id, "original": None, "number": 1, "cdate": _epoch_ms(paper) + 4_000_000_000,
-                "content": {"title": "Official Review of Paper" + str(number), "review": "A solid paper.",
-                            "rating": "6: marginally above the acceptance threshold"},
-                "forum": paper.openreview_id, "replyto": paper.openreview_id,
+                "id": review_id,
+                "original": None,
+                "number": 1,
+                "cdate": _epoch_ms(paper) + 4_000_000_000,
+                "content": {
+                    "title": "Official Review of Paper" + str(number),
+                    "review": "A solid paper.",
+                    "rating": "6: marginally above the acceptance threshold",
+                },
+                "forum": paper.openreview_id,
+                "replyto": paper.openreview_id,
                 "invitation": f"{domain}/Paper{number}/-/Official_Review",
-                "readers": ["everyone"], "nonreaders": [], "signatures": [signature], "writers": [domain],
+                "readers": ["everyone"],
+                "nonreaders": [],
+                "signatures": [signature],
+                "writers": [domain],
             }
         return {
-            "id": review_id, "forum": paper.openreview_id, "replyto": paper.openreview_id,
-            "signatures": [signature], "nonreaders": [], "readers": ["everyone"], "writers": [domain, signature],
-            "number": 1, "domain": domain,
+            "id": review_id,
+            "forum": paper.openreview_id,
+            "replyto": paper.openreview_id,
+            "signatures": [signature],
+            "nonreaders": [],
+            "readers": ["everyone"],
+            "writers": [domain, signature],
+            "number": 1,
+            "domain": domain,
             "invitations": [f"{domain}/Submission{number}/-/Official_Review", f"{domain}/-/Edit"],
-            "content": {"summary": {"value": "A solid paper."}, "rating": {"value": 6}, "confidence": {"value": 4}},
-            "cdate": _epoch_ms(paper) + 4_000_000_000, "license": "CC BY 4.0", "version": 2,
+            "content": {
+                "summary": {"value": "A solid paper."},
+                "rating": {"value": 6},
+                "confidence": {"value": 4},
+            },
+            "cdate": _epoch_ms(paper) + 4_000_000_000,
+            "license": "CC BY 4.0",
+            "version": 2,
         }
 
 
 def _error(status: int, name: str, message: str, details: dict | None = None) -> Answer:
-    body = {"name": name, "message": message, "status": status,
-            "details": {**(details or {}), "reqId": f"double-{secrets.token_hex(4)}"}}
+    body = {
+        "name": name,
+        "message": message,
+        "status": status,
+        "details": {**(details or {}), "reqId": f"double-{secrets.token_hex(4)}"},
+    }
     return json_answer(status, body, compact=True)

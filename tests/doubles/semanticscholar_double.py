@@ -13,23 +13,64 @@ from .world import Paper, World, corpus_id, last_name, publication_date, stable_
 PREFIX = "/graph/v1"
 MAX_BATCH = 500
 MATCH_THRESHOLD = 0.3
-PAPER_FIELDS = frozenset({
-    "paperId", "corpusId", "externalIds", "url", "title", "abstract", "venue", "publicationVenue", "year",
-    "referenceCount", "citationCount", "influentialCitationCount", "isOpenAccess", "openAccessPdf",
-    "fieldsOfStudy", "s2FieldsOfStudy", "publicationTypes", "publicationDate", "journal", "citationStyles",
-    "authors", "citations", "references", "tldr", "embedding", "textAvailability",
-})
-AUTHOR_FIELDS = frozenset({"authorId", "externalIds", "url", "name", "affiliations", "homepage",
-                           "paperCount", "citationCount", "hIndex"})
+PAPER_FIELDS = frozenset(
+    {
+        "paperId",
+        "corpusId",
+        "externalIds",
+        "url",
+        "title",
+        "abstract",
+        "venue",
+        "publicationVenue",
+        "year",
+        "referenceCount",
+        "citationCount",
+        "influentialCitationCount",
+        "isOpenAccess",
+        "openAccessPdf",
+        "fieldsOfStudy",
+        "s2FieldsOfStudy",
+        "publicationTypes",
+        "publicationDate",
+        "journal",
+        "citationStyles",
+        "authors",
+        "citations",
+        "references",
+        "tldr",
+        "embedding",
+        "textAvailability",
+    }
+)
+AUTHOR_FIELDS = frozenset(
+    {
+        "authorId",
+        "externalIds",
+        "url",
+        "name",
+        "affiliations",
+        "homepage",
+        "paperCount",
+        "citationCount",
+        "hIndex",
+    }
+)
 NESTED_PAPER_FIELDS = PAPER_FIELDS - {"citations", "references", "tldr", "embedding"}
 EMBEDDING_FIELDS = frozenset({"specter_v1", "specter_v2"})
 _HEX40 = re.compile(r"^[0-9a-fA-F]{40}$")
 _ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/(.+?)(?:v\d+)?(?:\.pdf)?/?$")
 # Full names Semantic Scholar uses for venues the catalog abbreviates.
 _VENUES = {
-    "ICLR": ("International Conference on Learning Representations", "939c6e1d-0d17-4d6e-8a82-66d960df0e40"),
+    "ICLR": (
+        "International Conference on Learning Representations",
+        "939c6e1d-0d17-4d6e-8a82-66d960df0e40",
+    ),
     "NEURIPS": ("Neural Information Processing Systems", "d9720b90-d60b-48bc-9df8-87a30b9a60dd"),
-    "ICML": ("International Conference on Machine Learning", "fc0a208c-acb7-47dc-a0d4-af8190e21d29"),
+    "ICML": (
+        "International Conference on Machine Learning",
+        "fc0a208c-acb7-47dc-a0d4-af8190e21d29",
+    ),
 }
 
 
@@ -48,7 +89,7 @@ class SemanticScholarDouble(DoubleServer):
             return json_answer(403, {"message": "Forbidden"}, compact=True)
         if not request.path.startswith(PREFIX + "/"):
             return json_answer(404, {"message": "Not Found"}, compact=True)
-        path = request.path[len(PREFIX):]
+        path = request.path[len(PREFIX) :]
         fields, unknown = _fields(request.param("fields"))
         if unknown:
             return _error(400, f"Unrecognized or unsupported fields: [{', '.join(unknown)}]")
@@ -57,7 +98,7 @@ class SemanticScholarDouble(DoubleServer):
         if request.method == "GET" and path == "/paper/search/match":
             return self._match(request, fields)
         if request.method == "GET" and path.startswith("/paper/"):
-            paper_id = unquote(path[len("/paper/"):])
+            paper_id = unquote(path[len("/paper/") :])
             paper = self.resolve(paper_id)
             if paper is None:
                 return _error(404, f"Paper with id {paper_id} not found")
@@ -71,7 +112,9 @@ class SemanticScholarDouble(DoubleServer):
             if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
                 raise TypeError
         except (ValueError, TypeError, KeyError):
-            return _error(400, "Body must be a JSON object with a list of string ids: {\"ids\": [...]}")
+            return _error(
+                400, 'Body must be a JSON object with a list of string ids: {"ids": [...]}'
+            )
         if len(ids) > MAX_BATCH:
             return _error(400, f"Cannot process more than {MAX_BATCH} ids per request")
         answers = []
@@ -102,7 +145,9 @@ class SemanticScholarDouble(DoubleServer):
         """The known paper whose title is most like `query` (it may be another paper), and a score."""
         best, best_ratio = None, 0.0
         for paper in self._known():
-            ratio = difflib.SequenceMatcher(None, query.lower().strip(), paper.title.lower()).ratio()
+            ratio = difflib.SequenceMatcher(
+                None, query.lower().strip(), paper.title.lower()
+            ).ratio()
             if ratio > best_ratio:
                 best, best_ratio = paper, ratio
         if best is None or best_ratio < MATCH_THRESHOLD:
@@ -123,7 +168,11 @@ class SemanticScholarDouble(DoubleServer):
                 return paper
             if kind == "CORPUSID" and rest.strip() == str(corpus_id(paper)):
                 return paper
-            if not kind and _HEX40.match(paper_id) and paper_id.lower() == (paper.s2_id or "").lower():
+            if (
+                not kind
+                and _HEX40.match(paper_id)
+                and paper_id.lower() == (paper.s2_id or "").lower()
+            ):
                 return paper
             if kind == "URL":
                 found = _ARXIV_URL.search(rest)
@@ -139,12 +188,18 @@ class SemanticScholarDouble(DoubleServer):
         for name in fields:
             top = name.split(".", 1)[0]
             if top == "authors":
-                answer["authors"] = [_author(paper, i, author_fields) for i in range(len(paper.authors))]
+                answer["authors"] = [
+                    _author(paper, i, author_fields) for i in range(len(paper.authors))
+                ]
             elif top in ("citations", "references"):
                 answer[top] = []
             elif top == "embedding":
-                answer["embedding"] = {"model": "specter_v1", "vector": [
-                    (stable_int(f"{paper.s2_id}{i}") % 2000 - 1000) / 250.0 for i in range(4)]}
+                answer["embedding"] = {
+                    "model": "specter_v1",
+                    "vector": [
+                        (stable_int(f"{paper.s2_id}{i}") % 2000 - 1000) / 250.0 for i in range(4)
+                    ],
+                }
             elif top != "paperId":
                 answer[top] = _paper_field(paper, top)
         return answer
@@ -169,9 +224,18 @@ def _paper_field(paper: Paper, name: str) -> object:
     if name == "publicationVenue":
         if not venue_id:
             return None
-        return {"id": venue_id, "name": venue_name, "type": "conference", "alternate_names": [acronym],
-                "url": f"https://{acronym.lower()}.cc/"}
-    journal = {"name": "ArXiv", "volume": f"abs/{paper.arxiv_id}"} if paper.arxiv_id and not venue_id else None
+        return {
+            "id": venue_id,
+            "name": venue_name,
+            "type": "conference",
+            "alternate_names": [acronym],
+            "url": f"https://{acronym.lower()}.cc/",
+        }
+    journal = (
+        {"name": "ArXiv", "volume": f"abs/{paper.arxiv_id}"}
+        if paper.arxiv_id and not venue_id
+        else None
+    )
     simple = {
         "corpusId": corpus_id(paper),
         "url": f"https://www.semanticscholar.org/paper/{paper.s2_id}",
@@ -185,8 +249,10 @@ def _paper_field(paper: Paper, name: str) -> object:
         "isOpenAccess": arxiv_pdf is not None,
         "openAccessPdf": {"url": arxiv_pdf, "status": "GREEN"} if arxiv_pdf else None,
         "fieldsOfStudy": ["Computer Science"],
-        "s2FieldsOfStudy": [{"category": "Computer Science", "source": "external"},
-                            {"category": "Computer Science", "source": "s2-fos-model"}],
+        "s2FieldsOfStudy": [
+            {"category": "Computer Science", "source": "external"},
+            {"category": "Computer Science", "source": "s2-fos-model"},
+        ],
         "publicationTypes": ["JournalArticle", "Conference"] if venue_id else ["JournalArticle"],
         "publicationDate": publication_date(paper),
         "journal": journal,
@@ -212,9 +278,13 @@ def _author(paper: Paper, index: int, extra: list[str]) -> dict:
     author: dict[str, object] = {"authorId": author_id, "name": name}
     affiliations = paper.affiliations[index] if index < len(paper.affiliations) else []
     values = {
-        "externalIds": {}, "url": f"https://www.semanticscholar.org/author/{author_id}",
-        "affiliations": list(affiliations), "homepage": None, "paperCount": stable_int(name) % 90 + 3,
-        "citationCount": stable_int(name) % 5000, "hIndex": stable_int(name) % 30 + 1,
+        "externalIds": {},
+        "url": f"https://www.semanticscholar.org/author/{author_id}",
+        "affiliations": list(affiliations),
+        "homepage": None,
+        "paperCount": stable_int(name) % 90 + 3,
+        "citationCount": stable_int(name) % 5000,
+        "hIndex": stable_int(name) % 30 + 1,
     }
     for field_name in extra:
         if field_name in values:
@@ -227,8 +297,10 @@ def _bibtex(paper: Paper, venue: str) -> str:
     key = f"{first}{paper.year}{''.join(w[0] for w in paper.title.split()[:2] if w).title()}"
     authors = " and ".join(paper.authors)
     where = f"\n booktitle = {{{venue}}}," if venue else ""
-    return (f"@Article{{{key},\n author = {{{authors}}},{where}\n title = {{{paper.title}}},\n"
-            f" year = {{{paper.year}}}\n}}\n")
+    return (
+        f"@Article{{{key},\n author = {{{authors}}},{where}\n title = {{{paper.title}}},\n"
+        f" year = {{{paper.year}}}\n}}\n"
+    )
 
 
 def _fields(text: str | None) -> tuple[list[str], list[str]]:
@@ -239,8 +311,12 @@ def _fields(text: str | None) -> tuple[list[str], list[str]]:
     unknown = []
     for name in fields:
         top, _, sub = name.partition(".")
-        allowed = {"authors": AUTHOR_FIELDS, "citations": NESTED_PAPER_FIELDS,
-                   "references": NESTED_PAPER_FIELDS, "embedding": EMBEDDING_FIELDS}.get(top)
+        allowed = {
+            "authors": AUTHOR_FIELDS,
+            "citations": NESTED_PAPER_FIELDS,
+            "references": NESTED_PAPER_FIELDS,
+            "embedding": EMBEDDING_FIELDS,
+        }.get(top)
         if top not in PAPER_FIELDS or (sub and (allowed is None or sub not in allowed)):
             unknown.append(name)
     return fields, unknown

@@ -17,29 +17,43 @@ class Paper:
     title: str
     abstract: str = ""
     authors: list[str] = field(default_factory=list)
-    affiliations: list[list[str]] = field(default_factory=list)  # per author, arXiv <arxiv:affiliation>; may be empty
+    affiliations: list[list[str]] = field(
+        default_factory=list
+    )  # per author, arXiv <arxiv:affiliation>; may be empty
     year: int = 2023
     arxiv_id: str | None = None  # without version, e.g. "2301.00774" or "cs/0601001"
     arxiv_version: int = 1  # latest version
     openreview_id: str | None = None
-    openreview_api: int = 2  # 1 or 2: which OpenReview API holds the note (the other API does not have it)
+    openreview_api: int = (
+        2  # 1 or 2: which OpenReview API holds the note (the other API does not have it)
+    )
     venue: str = ""  # e.g. "ICLR 2023 poster" (OpenReview) / S2 venue
     doi: str | None = None
-    acl_id: str | None = None  # ACL Anthology id, e.g. "2023.acl-long.1" (Semantic Scholar's externalIds.ACL)
+    acl_id: str | None = (
+        None  # ACL Anthology id, e.g. "2023.acl-long.1" (Semantic Scholar's externalIds.ACL)
+    )
     s2_id: str | None = None  # 40-hex Semantic Scholar paperId; None = unknown to Semantic Scholar
     citation_count: int = 0
     influential_citation_count: int = 0
     tldr: str | None = None
-    arxiv_comment: str | None = None  # arXiv's <arxiv:comment>; None = the double's usual "N pages, M figures"
+    arxiv_comment: str | None = (
+        None  # arXiv's <arxiv:comment>; None = the double's usual "N pages, M figures"
+    )
     code: str | None = None  # OpenReview's content.code (some venues have it)
     # Hugging Face papers (GET /api/papers/{arxiv_id}): only arXiv papers, only when indexed.
     hf_indexed: bool = False
-    hf_github_repo: str | None = None  # githubRepo; None = the key is absent (as in the recorded sample)
+    hf_github_repo: str | None = (
+        None  # githubRepo; None = the key is absent (as in the recorded sample)
+    )
     hf_github_stars: int | None = None
     # OpenAlex (GET /works?filter=doi:…): the work under `doi`, or under the arXiv DOI for arXiv papers.
     openalex_indexed: bool = False
-    openalex_institutions: list[list[str]] | None = None  # per author; None = the arXiv affiliations
-    openalex_venue: str = ""  # primary_location.source.display_name; "" = arXiv for arXiv papers, else none
+    openalex_institutions: list[list[str]] | None = (
+        None  # per author; None = the arXiv affiliations
+    )
+    openalex_venue: str = (
+        ""  # primary_location.source.display_name; "" = arXiv for arXiv papers, else none
+    )
     openalex_venue_type: str = "conference"  # source.type when openalex_venue is set
     cited_by_count: int | None = None  # None = the key is absent
 
@@ -55,7 +69,9 @@ class Repo:
     archived: bool = False
     license: str | None = "MIT"  # spdx id or None
     id: int = 0  # numeric repository id (assigned automatically if 0)
-    old_names: list[str] = field(default_factory=list)  # previous "owner/name"s that now redirect (rename)
+    old_names: list[str] = field(
+        default_factory=list
+    )  # previous "owner/name"s that now redirect (rename)
 
 
 @dataclass
