@@ -16,6 +16,7 @@ from conftest import make_catalog, read, snapshot
 from doubles import Fault, Repo, World
 
 from enrich.run import today_utc
+from enrich.sources import github
 
 GITHUB_ONLY = ("--sources", "github")
 TOKEN = "gh-test-token"
@@ -514,3 +515,27 @@ def test_with_token_changed_stars_are_written_on_refresh(api_token, world, tmp_p
     assert outcome.code == 0, outcome.out
     assert api_token.github.count("POST", "/graphql") == 1
     assert_stars_moved_today(catalog / "rptq.prototxt", 450)
+
+
+@pytest.mark.parametrize(
+    ("parse", "answer", "count_key"),
+    [
+        (
+            github.record_from_graphql,
+            {"nameWithOwner": "o/r", "stargazerCount": 7, "forkCount": 1},
+            "stargazerCount",
+        ),
+        (
+            github.record_from_rest,
+            {"full_name": "o/r", "stargazers_count": 7, "forks_count": 1},
+            "stargazers_count",
+        ),
+    ],
+)
+def test_an_answer_without_its_star_count_is_broken_never_zero_stars(parse, answer, count_key):
+    assert parse(answer).stars == 7
+    for broken in (None, "7", True, -1):
+        with pytest.raises(ValueError):
+            parse({**answer, count_key: broken})
+    with pytest.raises(ValueError):
+        parse({key: value for key, value in answer.items() if key != count_key})

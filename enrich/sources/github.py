@@ -132,13 +132,21 @@ def classify(response: requests.Response) -> None:
         raise SourceUnavailable(NAME, "GitHub rejected the token (HTTP 401)", "check GITHUB_TOKEN")
 
 
+def _count(value: object) -> int:
+    """A count GitHub always sends; missing or not a number is a broken answer, never 0
+    ("unknown" must not be written as 0)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"not a count: {value!r}")
+    return value
+
+
 def record_from_rest(data: dict[str, Any]) -> RepoRecord:
     license_info = data.get("license") or {}
     return RepoRecord(
         full_name=str(data["full_name"]),
         url=str(data.get("html_url") or f"https://github.com/{data['full_name']}"),
-        stars=int(data.get("stargazers_count") or 0),
-        forks=int(data.get("forks_count") or 0),
+        stars=_count(data.get("stargazers_count")),
+        forks=_count(data.get("forks_count")),
         pushed_at=str(data.get("pushed_at") or ""),
         archived=bool(data.get("archived")),
         license=str(license_info.get("spdx_id") or "") if isinstance(license_info, dict) else "",
@@ -150,8 +158,8 @@ def record_from_graphql(data: dict[str, Any]) -> RepoRecord:
     return RepoRecord(
         full_name=str(data["nameWithOwner"]),
         url=str(data.get("url") or f"https://github.com/{data['nameWithOwner']}"),
-        stars=int(data.get("stargazerCount") or 0),
-        forks=int(data.get("forkCount") or 0),
+        stars=_count(data.get("stargazerCount")),
+        forks=_count(data.get("forkCount")),
         pushed_at=str(data.get("pushedAt") or ""),
         archived=bool(data.get("isArchived")),
         license=str(license_info.get("spdxId") or "") if isinstance(license_info, dict) else "",
@@ -279,7 +287,11 @@ class _GraphQL:
             alias = f"r{index}"
             node = data.get(alias)
             if isinstance(node, dict) and node.get("nameWithOwner"):
-                record = record_from_graphql(node)
+                try:
+                    record = record_from_graphql(node)
+                except (ValueError, TypeError):
+                    self.result.failed[key] = "GitHub GraphQL: answer without its counts"
+                    continue
                 answers[key] = record
                 _note_rename(self.result, key, record)
             elif alias in missing:
