@@ -439,7 +439,7 @@ def report_sources(
                 elif key in result.not_found and dead_when_missing:
                     report.dead_links.append((path, key))
                 elif key in result.not_found:
-                    if getattr(sources[name], "reports_not_found", True):
+                    if sources[name].reports_not_found:
                         report.not_found.append((path, name))
                 elif key in result.deferred:
                     report.deferred.append((path, name))

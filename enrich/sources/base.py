@@ -147,6 +147,10 @@ class Source(Protocol):
     def identifies_paper(self) -> bool:
         """Its key names the curator's paper: two files with one key are duplicates."""
 
+    @property
+    def reports_not_found(self) -> bool:
+        """A "not found" is worth a line in the report (False where missing is normal)."""
+
     def query(self, entry: EntryView) -> Query | None:
         """What this source looks up for an entry, or None when it has nothing to ask."""
         ...
@@ -177,9 +181,8 @@ class SourceBase:
     offers: Mapping[str, Offer] = {}
     dead_when_not_found: bool = False
     identifies_paper: bool = False
-    # Whether "not found" is worth a curator's line in the report. A source that indexes only
-    # some papers (Hugging Face, OpenAlex) declares False: missing there is normal, not news.
-    # Optional (read with getattr), so a plugin written before it still loads.
+    # A source that indexes only some papers (Hugging Face, OpenAlex) declares False: missing
+    # there is normal, not news.
     reports_not_found: bool = True
     record_type: Any = None  # a class with from_json(dict) and to_json()
 
