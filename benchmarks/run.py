@@ -346,6 +346,8 @@ def bench_size(
     profile: bool,
     probe: bool = False,
     nightly: bool = True,
+    reuse_cold: bool = False,
+    profile_nightly: bool = False,
 ) -> dict:
     generated = generate_world(n)
     floors = floor_seconds(generated.needs, factor)
@@ -363,9 +365,16 @@ def bench_size(
         shutil.rmtree(folder, ignore_errors=True)
     write_catalog(generated, catalog)
     timeout = 5 * out["floor"] + 600
+    saved_catalog, saved_cache = work / f"catalog-{n}.after-cold", work / f"cache-{n}.after-cold"
+    reusing = reuse_cold and saved_catalog.is_dir() and saved_cache.is_dir()
+    if reusing:  # the catalog and cache an earlier cold run left, the cold and warm runs skipped
+        for saved, folder in ((saved_catalog, catalog), (saved_cache, cache)):
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(saved, folder, copy_function=shutil.copy2)
+        print(f"[{n}] reusing the catalog and cache of an earlier cold run ({saved_catalog})")
     with Simulator(generated.world, factor) as simulator:
         env = command_env(simulator, prefect_home)
-        for label in ("cold", "warm"):
+        for label in () if reusing else ("cold", "warm"):
             simulator.reset_counts()
             print(f"[{n}] {label} run …", flush=True)
             probe_to = work / f"probe-{n}-{label}.json" if probe else None
@@ -390,6 +399,10 @@ def bench_size(
                 f"{measured.tree_rss_mb:.0f} MB, exit {measured.exit_code}",
                 flush=True,
             )
+            if label == "cold" and reuse_cold:
+                for folder, saved in ((catalog, saved_catalog), (cache, saved_cache)):
+                    shutil.rmtree(saved, ignore_errors=True)
+                    shutil.copytree(folder, saved, copy_function=shutil.copy2)
         if (
             nightly
         ):  # a day later, on the catalog and cache the cold run left (the warm run changed nothing)
@@ -403,7 +416,15 @@ def bench_size(
                 work,
                 timeout,
                 run_measured,
-                enrich_argv(catalog, cache),
+                enrich_argv(
+                    catalog,
+                    cache,
+                    HERE
+                    / "profiles"
+                    / f"{n}-nightly.{'txt' if PROFILER == 'pyinstrument' else 'raw'}"
+                    if profile_nightly
+                    else None,
+                ),
             )
         if naive:
             naive_catalog = work / f"catalog-{n}-naive"
@@ -498,6 +519,19 @@ def main(argv: list[str] | None = None) -> int:
         "Prefect's temporary server per command",
     )
     parser.add_argument(
+        "--reuse-cold",
+        action="store_true",
+        help="with --workdir: keep a copy of the catalog and cache each cold run leaves, and when such "
+        "a copy exists, skip the cold and warm runs and start the nightly scenario from it (for "
+        "measuring nightly runs again without paying for a cold run each time)",
+    )
+    parser.add_argument(
+        "--profile-nightly",
+        action="store_true",
+        help="run the nightly scenario's command under the profiler (--profiler) into "
+        "benchmarks/profiles/N-nightly.*; its timings are then the profiler's, not a measurement",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="also profile each run with pyinstrument (benchmarks/profiles/)",
@@ -565,6 +599,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.profile,
                 args.probe,
                 not args.no_nightly,
+                args.reuse_cold and bool(args.workdir),
+                args.profile_nightly,
             )
             Path(args.results).with_suffix(".json").write_text(
                 json.dumps(data, indent=1, default=str)
