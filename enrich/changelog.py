@@ -189,3 +189,16 @@ def prepend(folder: Path, text: str) -> Path:
     body = head.rstrip("\n") + "\n\n" + text + ("\n## " + rest if marker else "")
     write_atomic(target, body.encode("utf-8"))
     return target
+
+
+def new_sections(before: str, after: str) -> str:
+    """The sections at the top of CHANGES.md as it is now (`after`) that it lacked as committed
+    (`before`): what runs wrote since, newest first. Pure."""
+    _, marker, rest = after.partition("\n## ")
+    if not marker:
+        return ""
+    added = "## " + rest
+    _, had, old = before.partition("\n## ")
+    if had and added.endswith("## " + old):
+        added = added[: len(added) - len("## " + old)]
+    return added.strip()

@@ -17,6 +17,7 @@ from pathlib import Path
 from enrich.errors import EnrichError
 
 LOCK_NAME = "enrich.lock"
+SPREAD_LOCK_NAME = "enrich.spread.lock"
 
 
 class Busy(EnrichError):
@@ -43,13 +44,17 @@ def _acquire(path: Path, mode: int, deadline: float, stack: ExitStack, waited_fo
 
 @contextmanager
 def run_lock(
-    cache_dir: Path, timeout: float, shard: tuple[int, int] | None = None
+    cache_dir: Path, timeout: float, shard: tuple[int, int] | None = None, spreading: bool = False
 ) -> Iterator[None]:
-    """Hold the run's locks; wait at most `timeout` seconds for other runs, else raise Busy."""
+    """Hold the run's locks; wait at most `timeout` seconds for other runs, else raise Busy.
+    `spreading`: the run starts shard runs on this cache folder and waits for them."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout
     with ExitStack() as stack:
-        if shard is None:
+        if spreading:
+            _acquire(cache_dir / LOCK_NAME, fcntl.LOCK_SH, deadline, stack, timeout)
+            _acquire(cache_dir / SPREAD_LOCK_NAME, fcntl.LOCK_EX, deadline, stack, timeout)
+        elif shard is None:
             _acquire(cache_dir / LOCK_NAME, fcntl.LOCK_EX, deadline, stack, timeout)
         else:
             _acquire(cache_dir / LOCK_NAME, fcntl.LOCK_SH, deadline, stack, timeout)

@@ -13,6 +13,7 @@ from pathlib import Path
 from enrich import catalog as catalog_io
 from enrich import publish
 from enrich.atomic import TEMP_PREFIX
+from enrich.changelog import CHANGES, new_sections
 from enrich.history import LOCK_NAME as HISTORY_LOCK
 from enrich.publish import Git, PublishError
 from enrich.report import Report
@@ -79,14 +80,17 @@ def finish(
     changes: Mapping[str, list[str]],
     change_log: str = "",
     subject: str = "",
+    body: str = "",
 ) -> list[str]:
     """Commit exactly `written` (no commit when nothing changed), then push when asked. The
-    message: commit_message(changes), or `subject` with the written files as its body.
+    message: commit_message(changes), or `subject` with `body` (default: the written files).
     Returns the summary lines; raises publish.PublishError (PushConflict: exit 1)."""
     git = publishing.git
     written = list(written)
     if subject:
-        body = "\n".join(f"- {git.relative(path)}" for path in written if git.contains(path))
+        body = body or "\n".join(
+            f"- {git.relative(path)}" for path in written if git.contains(path)
+        )
     else:
         relative = {
             git.relative(path) if git.contains(path) else str(path): items
@@ -121,6 +125,33 @@ def publish_report(publishing: Publishing, report: Report, rendered: Iterable[Pa
         report.published = finish(publishing, written, report.changes, report.changelog)
     except PublishError as error:
         report.publish_problems.append(str(error))
+
+
+def publish_shards(
+    publishing: Publishing, folders: Iterable[Path], history: Path | None, shards: int
+) -> list[str]:
+    """finish() after a run's `shards` shard runs wrote into `folders` (the catalog, its history,
+    the views), checked clean before they started: every change there is theirs, in one commit.
+    The body: the sections they added to the history's CHANGES.md."""
+    git = publishing.git
+    inside = [folder for folder in folders if git.contains(folder)]
+    written = [git.root / path for path in publish.dirty_paths(git, inside)] if inside else []
+    top = Path(os.path.realpath(publishing.catalog))
+    entries: dict[str, list[str]] = {
+        git.relative(path): []
+        for path in written
+        if path.suffix == catalog_io.SUFFIX and Path(os.path.realpath(path)).is_relative_to(top)
+    }
+    change_log = ""
+    if history is not None and (history / CHANGES).exists() and git.contains(history):
+        committed = git.run("show", f"HEAD:{git.relative(history / CHANGES)}", check=False)
+        change_log = new_sections(
+            committed.stdout if committed.returncode == 0 else "",
+            (history / CHANGES).read_text(encoding="utf-8"),
+        )
+    subject, body = commit_message(entries, change_log=change_log)
+    subject = subject.replace("enrich:", f"enrich ({shards} shards):", 1)
+    return finish(publishing, written, {}, subject=subject, body=body)
 
 
 _COUNT = re.compile(r"^(citation_count|stars) (\d+) -> (\d+) ")

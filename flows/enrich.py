@@ -16,6 +16,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.client.schemas.objects import State  # noqa: E402
+from prefect.context import FlowRunContext  # noqa: E402
 from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.states import Completed, Failed  # noqa: E402
 from prefect.utilities.annotations import opaque, quote  # noqa: E402
@@ -28,8 +29,8 @@ from enrich.publish import PublishError  # noqa: E402
 from enrich.report import Report  # noqa: E402
 from enrich.settings import Settings  # noqa: E402
 from enrich.sources import SourceResult  # noqa: E402
-from flows import server  # noqa: E402
-from flows.options import build_parser, default_sources, run_options  # noqa: E402
+from flows import server, shards as shard_runs  # noqa: E402
+from flows.options import build_parser, check_shards, default_sources, run_options  # noqa: E402
 
 REPORT_ARTIFACT = "enrichment-report"
 ARTIFACT_CHANGES = 200  # changed files listed in the artifact (the command's output lists all)
@@ -65,14 +66,19 @@ def enrich_catalog(
     push: bool = False,
     repository: str = "",
     branch: str = "main",
-) -> State[Report]:
+    shards: int = 1,
+    shard_deployment: str = shard_runs.SHARD_DEPLOYMENT,
+) -> State[Report] | State[None]:
     """Enrich a catalog folder (or shard "K/N" of it) from the chosen sources; parameters mirror
     the command's flags. global_rate_limits: share each API's pace with other workers (Prefect
     limits enrich-<source>); render: render the views afterwards; commit: one git commit of what
     the run wrote (entries, history, views), push: pushed too; repository (a git URL) and
-    branch: catalog is a path inside the flow's own clone, kept in the cache folder. The state
-    carries the Report."""
+    branch: catalog is a path inside the flow's own clone, kept in the cache folder. shards: N > 1
+    spreads the run over N runs of `shard_deployment` through the work pool, waits for all,
+    then renders and publishes once. The state carries the Report (not when spread)."""
+    given_catalog = catalog  # as the shard runs get it (inside their own clone, if any)
     try:
+        check_shards(shards, shard, repository, push)
         environ = server.environment_with_secrets(
             offline and not (push or repository)
         )  # git needs the token
@@ -107,11 +113,34 @@ def enrich_catalog(
             + " (see README, Scaling out)"
         )
 
+    views = view_paths(catalog) if render and not dry_run else ()
+    if shards > 1:
+        child = {
+            "catalog": given_catalog,
+            "cache_dir": cache_dir,
+            "sources": sources,
+            "offline": offline,
+            "refresh": refresh,
+            "dry_run": dry_run,
+            "global_rate_limits": not offline,  # side by side, each API's pace is shared
+            "history": history,
+            "apply_venues": apply_venues,
+            "apply_code": apply_code,
+            "render": False,
+            # Each shard commits and pushes only from a clone of its own (repository mode).
+            "commit": commit and bool(repository),
+            "push": push and bool(repository),
+            "repository": repository,
+            "branch": branch,
+        }
+        return spread(
+            options, settings, environ, token, child, shards, shard_deployment, views, commit, push
+        )
+
     def launch(job: run.FetchJob) -> PrefectFuture[SourceResult]:
         # quote(): Prefect would otherwise walk every query looking for futures.
         return fetch_source.submit(job.source, quote(job), global_rate_limits)
 
-    views = view_paths(catalog) if render and not dry_run else ()
     try:
         with run_lock(options.cache_dir, settings.lock_timeout, options.shard):
             publication = None
@@ -129,6 +158,87 @@ def enrich_catalog(
         return Failed(message=str(error))
     publish(report, get_run_logger())
     return final_state(report, [f"views not rendered: {not_rendered}"] if not_rendered else [])
+
+
+def spread(
+    options: run.RunOptions,
+    settings: Settings,
+    environ: dict[str, str],
+    token: str | None,
+    child: dict[str, object],
+    shards: int,
+    deployment: str,
+    views: tuple[Path, ...],
+    commit: bool,
+    push: bool,
+) -> State[None]:
+    """The `shards` parameter: hold the spreading lock, start the shard runs and wait for them,
+    then render the views and publish once. Completed only when every shard run completed;
+    otherwise the failing shards by name in the message, the others' work rendered and published.
+    In repository mode each shard pushed its own commit: the flow's clone is fast-forwarded to
+    them, and the views are committed and pushed by the render."""
+    logger = get_run_logger()
+    repository = str(child["repository"])
+    catalog, history = str(options.catalog), str(child["history"])
+    if not options.offline and (missing := server.missing_rate_limits(options.sources)):
+        return Failed(
+            message="shard runs side by side share each API's pace, but global rate limits are missing: "
+            + ", ".join(missing)
+            + " (see README, Scaling out)"
+        )
+    try:
+        with run_lock(options.cache_dir, settings.lock_timeout, spreading=True):
+            publication = None
+            folders = [options.catalog, *views, *([options.history] if options.history else [])]
+            if (commit or push) and not repository and not options.dry_run:
+                publication = publishing.prepare(
+                    options.catalog, folders[1:], push, None, environ, token
+                )
+            context = FlowRunContext.get()
+            name = context.flow_run.name if context and context.flow_run else "enrich"
+            runs = shard_runs.start_and_wait(deployment, child, shards, name)
+            for item in runs:
+                logger.info("shard %s (%s): %s %s", item.shard, item.name, item.state, item.message)
+            if repository:  # the shards pushed their commits: render from them
+                working_clone(
+                    repository, str(child["branch"]), options.cache_dir, "", environ, token
+                )
+            # The views are committed with the render in repository mode, else with the rest.
+            in_clone = bool(repository)
+            not_rendered = (
+                render_views(
+                    catalog, history, str(options.cache_dir), commit and in_clone, push and in_clone
+                )
+                if views
+                else None
+            )
+            also = [f"views not rendered: {not_rendered}"] if not_rendered else []
+            published: list[str] = []
+            if publication is not None:
+                try:
+                    published = publishing.publish_shards(
+                        publication, folders, options.history, shards
+                    )
+                except PublishError as error:  # the shards' work stays written, uncommitted
+                    also.append(str(error))
+    except (Busy, PublishError, UsageError) as error:
+        logger.error("%s", error)
+        return Failed(message=str(error))
+    message = shard_runs.summary(runs)
+    for line in published:
+        logger.info("%s", line)
+    create_markdown_artifact(
+        key=REPORT_ARTIFACT,
+        markdown="# Enrichment over shard runs\n\n"
+        + "\n".join(
+            f"- shard {item.shard} ({item.name}): {item.state}: {item.message}" for item in runs
+        )
+        + "".join(f"\n- {line}" for line in [*published, *also]),
+        description="What the last enrichment run's shard runs did",
+    )
+    if all(item.completed for item in runs) and not also:
+        return Completed(message=" | ".join([message, *published]))
+    return Failed(message=" | ".join([message, *also, *published]))
 
 
 def publish(report: Report, logger: logging.Logger | logging.LoggerAdapter[logging.Logger]) -> None:
@@ -151,8 +261,11 @@ def view_paths(catalog: str) -> tuple[Path, Path, Path]:
     return root / "README.md", root / "lists", root / "site"
 
 
-def render_views(catalog: str, history: str, cache_dir: str) -> str | None:
-    """The render-catalog flow as a subflow, writing the view_paths. Its failure message, or None."""
+def render_views(
+    catalog: str, history: str, cache_dir: str, commit: bool = False, push: bool = False
+) -> str | None:
+    """The render-catalog flow as a subflow, writing the view_paths (committing and pushing
+    them when asked). Its failure message, or None."""
     from flows.render import render_catalog
 
     readme, lists, site = view_paths(catalog)
@@ -163,6 +276,8 @@ def render_views(catalog: str, history: str, cache_dir: str) -> str | None:
         site=str(site),
         history=history,
         cache_dir=cache_dir,
+        commit=commit,
+        push=push,
         return_state=True,
     )
     return None if state.is_completed() else (state.message or "render failed")

@@ -72,6 +72,26 @@ def run_options(
     )
 
 
+def check_shards(shards: int, shard: str, repository: str = "", push: bool = False) -> None:
+    """The flow's `shards` parameter (N shard runs of one catalog; 1: this run does it all)
+    against the others; UsageError says what is wrong."""
+    if isinstance(shards, bool) or not isinstance(shards, int) or shards < 1:
+        raise UsageError(
+            f"shards={shards!r}: expected a whole number of shard runs, at least 1 "
+            "(1: one run enriches the whole catalog)"
+        )
+    if shards > 1 and shard:
+        raise UsageError(
+            f"shards={shards} with shard={shard!r}: a run either spreads itself over shard runs "
+            "(shards) or is one of them (shard): give only one"
+        )
+    if shards > 1 and repository and not push:
+        raise UsageError(
+            f"shards={shards} with repository: each shard works in its own clone and its work "
+            "reaches the others only by a push: set push=true (or leave repository out)"
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     defaults = default_sources()
     parser = argparse.ArgumentParser(

@@ -3,12 +3,14 @@ deployment definition, workers, and `prefect deployment run 'enrich-catalog/nigh
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import datetime
 
 import pytest
 import requests
 
-from conftest import snapshot
+from conftest import seed_copy, snapshot
 from git_fixtures import clone, curator_commit, git
 from local_prefect import LocalPrefect
 
@@ -161,3 +163,112 @@ def test_sharded_runs_on_two_workers_run_side_by_side_sharing_each_apis_pace(
         starts,
         ends,
     )  # side by side: each started before the other ended
+
+
+def _rate_limits(prefect_cli, scale: float) -> None:
+    """Every registered source's enrich-<source> global rate limit, its pace scaled."""
+    for source, interval in {name: s.pace for name, s in all_sources().items()}.items():
+        prefect_cli(
+            "gcl",
+            "create",
+            f"enrich-{source}",
+            "--limit",
+            "1",
+            "--slot-decay-per-second",
+            str(1 / (interval * scale)),
+        )
+
+
+def _runs_of(api_url: str, deployment: str) -> list[dict]:
+    found = requests.get(f"{api_url}/deployments/name/{deployment}", timeout=30).json()
+    return requests.post(
+        f"{api_url}/flow_runs/filter",
+        json={"flow_runs": {"deployment_id": {"any_": [found["id"]]}}},
+        timeout=30,
+    ).json()
+
+
+@pytest.mark.timeout(600)  # three flow runs and a server: slow on a loaded machine
+def test_a_nightly_with_shards_2_runs_two_shard_runs_side_by_side_then_publishes_once(
+    prefect_cli, api, catalog, tmp_path, run
+):
+    """shards=2 on the nightly: the run starts two runs of the `shard` deployment through the
+    pool (one worker, three slots), waits for both, then renders and publishes once. The catalog
+    ends exactly as one whole-catalog run leaves it."""
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    reference = seed_copy(tmp_path / "reference" / "meta")  # the same catalog, one run
+    assert run(catalog_dir=reference, cache_dir=tmp_path / "reference-cache").code == 0
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(remote))
+    checkout = clone(remote, tmp_path / "checkout", ("A Curator", "curator@example.org"))
+    catalog.rename(checkout / "meta")
+    curator_commit(
+        checkout,
+        {
+            "README.md": "# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n",
+            ".gitignore": ".history.lock\n",
+        },
+        "catalog",
+    )
+    prefect_cli.env["PREFECT_WORKER_QUERY_SECONDS"] = "1"  # the shard runs are picked up at once
+    prefect_cli(
+        "--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "shard"
+    )
+    _rate_limits(prefect_cli, 0.01)
+    prefect_cli.start("worker", "worker", "start", "--pool", "enrich-pool", "--limit", "3")
+    started = prefect_cli(
+        "deployment",
+        "run",
+        "enrich-catalog/nightly",
+        "--param",
+        f"catalog={checkout / 'meta'}",
+        "--param",
+        f"cache_dir={tmp_path / 'cache'}",
+        "--param",
+        "shards=2",
+        "--watch",
+        "--watch-timeout",
+        "400",
+        timeout=450,
+    )
+    assert "Completed" in started.stdout, started.stdout + prefect_cli.log("worker")
+    api_url = prefect_cli.env["PREFECT_API_URL"]
+    shards = sorted(_runs_of(api_url, "enrich-catalog/shard"), key=lambda r: r["name"])
+    (parent,) = [r for r in _runs_of(api_url, "enrich-catalog/nightly") if r["start_time"]]
+    assert [r["parameters"]["shard"] for r in shards] == ["0/2", "1/2"]
+    assert [r["state_type"] for r in shards] == ["COMPLETED", "COMPLETED"]
+    assert all(r["parameters"]["commit"] is False for r in shards)  # the parent publishes
+    assert all(r["name"].startswith(parent["name"] + "-shard-") for r in shards)
+    starts = [datetime.fromisoformat(r["start_time"]) for r in shards]
+    ends = [datetime.fromisoformat(r["end_time"]) for r in shards]
+    assert max(starts) < min(ends), (starts, ends)  # side by side
+    assert (
+        parent["state_type"] == "COMPLETED"
+        and "2 of 2 shard runs completed" in (parent["state"]["message"])
+    )
+    # rendered and published once: one commit on top of the curator's, pushed
+    assert git(remote, "rev-list", "--count", "main") == "2"
+    assert git(remote, "log", "-1", "--format=%s", "main").startswith(
+        "enrich (2 shards): 26 papers updated"
+    )
+    committed = git(remote, "show", "--format=", "--name-only", "main").splitlines()
+    assert {path.split("/")[0] for path in committed} == {
+        "meta",
+        "history",
+        "README.md",
+        "lists",
+        "site",
+    }
+    assert "| [SparseGPT](meta/sparsegpt.prototxt) |" in (checkout / "README.md").read_text(
+        encoding="utf-8"
+    )
+    assert git(checkout, "status", "--porcelain") == ""
+    # every entry exactly as the whole-catalog run wrote it
+    sharded, whole = snapshot(checkout / "meta"), snapshot(reference)
+    if time.strftime("%Y-%m-%d", time.gmtime()) != day:  # UTC midnight passed: dates differ
+        sharded, whole = (
+            {k: re.sub(rb"\d{4}-\d{2}-\d{2}", b"D", v) for k, v in m.items()}
+            for m in (sharded, whole)
+        )
+    assert sharded == whole
+    assert all(b"enrichment {" in data for data in sharded.values())
