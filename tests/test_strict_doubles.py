@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import requests
-from conftest import seed_copy, snapshot
-from doubles import ArxivDouble, seed_world
+from conftest import make_catalog, point_at, read, seed_copy, snapshot
+from doubles import ArxivDouble, Paper, World, seed_world
+from doubles.fixtures import start_doubles
+
+BATCH_PATH = "/graph/v1/paper/batch"
 
 
 def test_arxiv_fails_the_whole_id_list_for_one_id_with_full_width_digits():
@@ -29,3 +34,155 @@ def test_one_line_and_wrapped_arxiv_summaries_give_the_same_catalog(api_with, ru
         written.append(snapshot(folder))
     assert written[0] == written[1]
     assert b"abstract: " in written[0]["sparsegpt.prototxt"]
+
+
+# -- Semantic Scholar ------------------------------------------------------------------------------
+
+S2_ONLY = ("--sources", "semantic_scholar")
+MATCH_PATH = "/graph/v1/paper/search/match"
+PLACEHOLDERS = ("Name1", "Name2")
+
+
+def s2_entry(title: str, url: str = "", year: int | None = 2023) -> str:
+    """A curated entry as a curator writes it: template author placeholders, maybe a link."""
+    lines = ["paper {", f'  title: "{title}"']
+    lines += [f'  url: "{url}"'] if url else []
+    lines += [f'  authors: "{name}"' for name in PLACEHOLDERS]
+    lines += ["}", "pub {", '  where: "arXiv"']
+    lines += [f"  year: {year}"] if year else []
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def s2_paper(title: str, hex_digit: str, **values) -> Paper:
+    return Paper(
+        title=title,
+        abstract=f"About {title.lower()}.",
+        authors=["Lena Hartmann", "Tomas Okafor"],
+        year=2023,
+        s2_id=hex_digit * 40,
+        citation_count=40 + int(hex_digit, 16),
+        influential_citation_count=3,
+        **values,
+    )
+
+
+MIXTURES = s2_paper("Sparse Mixtures Prune Themselves", "a")
+FOUR_BITS = s2_paper("Four Bits Are Enough for Attention", "b")
+TICKETS = s2_paper("Lottery Tickets in Sparse Mixture Models", "c")
+
+
+def run_s2(world: World, files: dict[str, str], tmp_path, monkeypatch, run, **options):
+    """Run the command (Semantic Scholar only) on a new catalog of `files`; the outcome, the
+    catalog folder and the double (stopped, its log kept)."""
+    folder = make_catalog(tmp_path, files)
+    with start_doubles(world, semanticscholar=options) as doubles:
+        point_at(doubles, monkeypatch)
+        outcome = run(*S2_ONLY, catalog_dir=folder, cache_dir=tmp_path / "cache")
+        assert doubles.errors() == []
+    return outcome, folder, doubles.semanticscholar
+
+
+def test_s2_title_match_guess_of_another_paper_writes_nothing_while_right_titles_match(
+    tmp_path, monkeypatch, run
+):
+    """The real /paper/search/match answers its best guess, not a 404, for a title it lacks:
+    nothing is taken from the guess; a right title re-cased, re-punctuated, with LaTeX or a
+    final period still matches."""
+    world = World(papers=[MIXTURES, FOUR_BITS, TICKETS])
+    wrong = {
+        "experts": "Sparse Mixtures of Dense Experts",
+        "bits": "Eight Bits Are Not Enough for Convolutions",
+    }
+    right = {
+        "mixtures": ("sparse mixtures prune themselves.", MIXTURES),
+        "four": ("Four-Bits are Enough for Attention!", FOUR_BITS),
+        "tickets": ("Lottery Tickets in \\\\emph{Sparse} Mixture Models", TICKETS),
+    }
+    files = {name: s2_entry(title) for name, title in wrong.items()}
+    files |= {name: s2_entry(title) for name, (title, _) in right.items()}
+    outcome, folder, s2 = run_s2(world, files, tmp_path, monkeypatch, run)
+    assert outcome.code == 0, outcome.out
+    assert s2.count("GET", MATCH_PATH) == len(files)
+    for name, title in wrong.items():
+        guess, _ = s2.best_match(title)
+        assert guess is not None  # the double answered another paper, as the real API does
+        assert (folder / f"{name}.prototxt").read_text(encoding="utf-8") == files[name]
+        assert f"no confident match (candidate: {guess.title!r}" in outcome.out
+    for name, (_, paper) in right.items():
+        info = read(folder / f"{name}.prototxt")
+        assert info.enrichment.semantic_scholar_id == paper.s2_id
+        assert info.enrichment.citation_count == paper.citation_count
+        assert list(info.paper.authors) == paper.authors
+    assert outcome.out.count("no confident match") == len(wrong)
+
+
+def test_s2_null_year_and_date_and_empty_authors_stay_unknown(tmp_path, monkeypatch, run):
+    """Real answers carry `year: null`, `publicationDate: null` and `authors: []`: the paper is
+    still found (an unknown year rejects no match), its counts are written, and no year 0 or
+    empty author list replaces what the curator has."""
+    undated = s2_paper(
+        "Quiet Gradients Need No Dates",
+        "d",
+        arxiv_id="2309.44444",
+        s2_dated=False,
+        s2_authors_listed=False,
+    )
+    anonymous = s2_paper("Pruning Without Authors", "e", s2_dated=False, s2_authors_listed=False)
+    files = {
+        "undated": s2_entry(undated.title, "https://arxiv.org/abs/2309.44444"),
+        "anonymous": s2_entry(anonymous.title),  # matched by title, the curator's year 2023
+        "yearless": s2_entry(anonymous.title, year=None),  # no year on either side
+    }
+    outcome, folder, s2 = run_s2(
+        World(papers=[undated, anonymous]), files, tmp_path, monkeypatch, run
+    )
+    assert outcome.code == 0, outcome.out
+    assert s2.count("GET", MATCH_PATH) >= 1
+    for name, paper in (("undated", undated), ("anonymous", anonymous), ("yearless", anonymous)):
+        text = (folder / f"{name}.prototxt").read_text(encoding="utf-8")
+        info = read(folder / f"{name}.prototxt")
+        assert info.enrichment.semantic_scholar_id == paper.s2_id, outcome.out
+        assert info.enrichment.citation_count == paper.citation_count
+        assert list(info.paper.authors) == list(PLACEHOLDERS)
+        assert info.pub.year == (0 if name == "yearless" else 2023)
+        assert "year: 0" not in text and ("year:" in text) == (name != "yearless")
+    assert "no confident match" not in outcome.out
+
+
+def test_s2_unprompted_429s_under_load_are_paced_and_retried_until_every_paper_is_in(
+    tmp_path, monkeypatch, run
+):
+    """The real API answers 429 (no Retry-After) to requests faster than its rate; here the
+    shared pool's rate is stricter than the command's pace, so 429s come unprompted. Every
+    paper still ends as in a run with no limit, and each 429 is one retry in the report."""
+    papers = [
+        s2_paper(f"Pruned Network Number {n} Keeps Its Accuracy", digit, arxiv_id=f"2310.1000{n}")
+        for n, digit in enumerate("123")
+    ]
+    papers += [
+        s2_paper(f"Quantized Network Number {n} Keeps Its Speed", d)
+        for n, d in (("4", "4"), ("5", "5"), ("6", "6"))
+    ]
+    files = {
+        f"p{n}": s2_entry(p.title, f"https://arxiv.org/abs/{p.arxiv_id}" if p.arxiv_id else "")
+        for n, p in enumerate(papers)
+    }
+    unlimited, free_folder, _ = run_s2(
+        World(papers=list(papers)), files, tmp_path / "free", monkeypatch, run
+    )
+    assert unlimited.code == 0, unlimited.out
+    outcome, folder, s2 = run_s2(
+        World(papers=list(papers)), files, tmp_path / "busy", monkeypatch, run, min_interval=0.1
+    )
+    assert outcome.code == 0, outcome.out
+    assert snapshot(folder) == snapshot(free_folder)
+    assert s2.throttled, "the double never answered 429: the test shows nothing"
+    assert all(r.path in (BATCH_PATH, MATCH_PATH) for r in s2.throttled)
+    retried = re.search(
+        r"^  semantic_scholar: \d+ ids, \d+ requests, (\d+) retries", outcome.out, re.M
+    )
+    assert retried and int(retried.group(1)) == len(s2.throttled), outcome.out
+    for n, paper in enumerate(papers):
+        info = read(folder / f"p{n}.prototxt")
+        assert info.enrichment.semantic_scholar_id == paper.s2_id
+        assert info.enrichment.citation_count == paper.citation_count > 0

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
+import time
 from urllib.parse import unquote
 
 from .base import Answer, DoubleServer, json_answer
-from .faults import Recorded
+from .faults import Fault, Recorded
 from .world import Paper, World, corpus_id, last_name, publication_date, stable_int
 
 PREFIX = "/graph/v1"
 MAX_BATCH = 500
-MATCH_THRESHOLD = 0.3
+_WORD = re.compile(r"[a-z0-9]+")
 PAPER_FIELDS = frozenset(
     {
         "paperId",
@@ -75,15 +77,41 @@ _VENUES = {
 
 
 class SemanticScholarDouble(DoubleServer):
-    """S2 Graph API over a World; `force_match[query] = paper or None` scripts /paper/search/match."""
+    """S2 Graph API over a World; `force_match[query] = paper or None` scripts /paper/search/match.
 
-    def __init__(self, world: World, api_key: str | None = None) -> None:
+    `min_interval` (seconds, None = off) enforces the API's rate the way the real one does: a
+    request arriving sooner than that after the last one it served gets S2's 429 (no
+    Retry-After), unprompted; those requests are in `throttled`. Off by default: the real
+    limit is 1 request/s, and tests compress the command's pacing 100x, not the double's."""
+
+    def __init__(
+        self, world: World, api_key: str | None = None, min_interval: float | None = None
+    ) -> None:
         self.world = world
         self.api_key = api_key
         self.force_match: dict[str, Paper | None] = {}
+        self.min_interval = min_interval
+        self.throttled: list[Recorded] = []
+        self._served_at: float | None = None
+        self._rate_lock = threading.Lock()
         super().__init__()
 
+    def _over_rate(self, request: Recorded) -> bool:
+        """A bucket of one token refilled every `min_interval`: only served requests take it."""
+        if self.min_interval is None:
+            return False
+        with self._rate_lock:
+            now = time.monotonic()
+            if self._served_at is not None and now - self._served_at < self.min_interval:
+                self.throttled.append(request)
+                return True
+            self._served_at = now
+            return False
+
     def handle(self, request: Recorded) -> Answer:
+        if self._over_rate(request):
+            fault = Fault.s2_429()
+            return Answer(fault.code, fault.body, {"content-type": "application/json"})
         key = request.headers.get("x-api-key")
         if self.api_key is not None and key is not None and key != self.api_key:
             return json_answer(403, {"message": "Forbidden"}, compact=True)
@@ -142,15 +170,20 @@ class SemanticScholarDouble(DoubleServer):
         return [p for p in self.world.papers if p.s2_id]
 
     def best_match(self, query: str) -> tuple[Paper | None, float]:
-        """The known paper whose title is most like `query` (it may be another paper), and a score."""
-        best, best_ratio = None, 0.0
+        """The known paper whose title is most like `query`, and a score. Like the real API this
+        is a best guess, however poor (often another paper); only a query sharing no word with
+        any known title finds nothing (404)."""
+        words = set(_WORD.findall(query.lower()))
+        best, best_ratio = None, -1.0
         for paper in self._known():
+            if not words & set(_WORD.findall(paper.title.lower())):
+                continue
             ratio = difflib.SequenceMatcher(
                 None, query.lower().strip(), paper.title.lower()
             ).ratio()
             if ratio > best_ratio:
                 best, best_ratio = paper, ratio
-        if best is None or best_ratio < MATCH_THRESHOLD:
+        if best is None:
             return None, 0.0
         return best, round(best_ratio * 110.0, 5)  # the real scores look like 109.55 for a sure hit
 
@@ -188,9 +221,8 @@ class SemanticScholarDouble(DoubleServer):
         for name in fields:
             top = name.split(".", 1)[0]
             if top == "authors":
-                answer["authors"] = [
-                    _author(paper, i, author_fields) for i in range(len(paper.authors))
-                ]
+                listed = range(len(paper.authors)) if paper.s2_authors_listed else range(0)
+                answer["authors"] = [_author(paper, i, author_fields) for i in listed]
             elif top in ("citations", "references"):
                 answer[top] = []
             elif top == "embedding":
@@ -242,7 +274,7 @@ def _paper_field(paper: Paper, name: str) -> object:
         "title": paper.title,
         "abstract": paper.abstract or None,
         "venue": venue_name,
-        "year": paper.year,
+        "year": paper.year if paper.s2_dated else None,
         "referenceCount": stable_int(paper.title) % 60 + 10,
         "citationCount": paper.citation_count,
         "influentialCitationCount": paper.influential_citation_count,
@@ -254,7 +286,7 @@ def _paper_field(paper: Paper, name: str) -> object:
             {"category": "Computer Science", "source": "s2-fos-model"},
         ],
         "publicationTypes": ["JournalArticle", "Conference"] if venue_id else ["JournalArticle"],
-        "publicationDate": publication_date(paper),
+        "publicationDate": publication_date(paper) if paper.s2_dated else None,
         "journal": journal,
         "citationStyles": {"bibtex": _bibtex(paper, venue_name)},
         "tldr": {"model": "tldr@v2.0.0", "text": paper.tldr} if paper.tldr else None,

@@ -36,6 +36,9 @@ class Paper:
     citation_count: int = 0
     influential_citation_count: int = 0
     tldr: str | None = None
+    # Semantic Scholar has real papers with `year` and `publicationDate` null and `authors: []`.
+    s2_dated: bool = True  # False: S2 answers year and publicationDate null
+    s2_authors_listed: bool = True  # False: S2 answers authors []
     arxiv_comment: str | None = (
         None  # arXiv's <arxiv:comment>; None = the double's usual "N pages, M figures"
     )
