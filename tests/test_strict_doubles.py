@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
 from conftest import make_catalog, point_at, read, seed_copy, snapshot
 from doubles import ArxivDouble, Paper, World, seed_world
@@ -186,3 +187,120 @@ def test_s2_unprompted_429s_under_load_are_paced_and_retried_until_every_paper_i
         info = read(folder / f"p{n}.prototxt")
         assert info.enrichment.semantic_scholar_id == paper.s2_id
         assert info.enrichment.citation_count == paper.citation_count > 0
+
+
+# -- OpenReview ------------------------------------------------------------------------------------
+
+OR_ONLY = ("--sources", "openreview")
+
+
+def or_paper(n: int, api: int, **values) -> Paper:
+    return Paper(
+        title=f"Structured Sparsity Study Number {n}",
+        abstract=f"Study {n} prunes heads.",
+        authors=[f"Ada Writer{n}", "Bo Second"],
+        year=2024 if api == 2 else 2022,
+        openreview_id=f"OrNote{n:04d}x",
+        openreview_api=api,
+        venue="ICLR 2024 poster" if api == 2 else "ICLR 2022 spotlight",
+        **values,
+    )
+
+
+def or_entry(paper: Paper) -> str:
+    lines = ["paper {", f'  title: "{paper.title}"']
+    lines += [f'  url: "https://openreview.net/forum?id={paper.openreview_id}"']
+    lines += [f'  authors: "{name}"' for name in PLACEHOLDERS]
+    lines += ["}", "pub {", '  where: "ICLR"', f"  year: {paper.year}", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def or_world(**unreadable: bool) -> World:
+    """Five papers on API 2 (one batch), three on API 1 (one request each)."""
+    return World(papers=[or_paper(n, 2 if n < 5 else 1) for n in range(8)])
+
+
+def run_or(world: World, tmp_path, monkeypatch, run, env: dict[str, str] | None = None, **options):
+    """Run the command (OpenReview only) on a catalog of the world's papers; the outcome, the
+    catalog folder and the doubles (stopped, their logs kept)."""
+    folder = make_catalog(tmp_path, {p.openreview_id: or_entry(p) for p in world.papers})
+    with start_doubles(world, openreview=options) as doubles:
+        point_at(doubles, monkeypatch)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        outcome = run(*OR_ONLY, catalog_dir=folder, cache_dir=tmp_path / "cache")
+        assert doubles.errors() == []
+    return outcome, folder, doubles
+
+
+def or_retries(outcome) -> int:
+    found = re.search(r"^  openreview: \d+ ids, \d+ requests, (\d+) retries", outcome.out, re.M)
+    assert found, outcome.out
+    return int(found.group(1))
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [{"challenge_every": 2}, {"challenge_rate": 0.4, "challenge_seed": 7}],
+    ids=["every-2nd", "seeded-40%"],
+)
+def test_openreview_challenge_that_comes_and_goes_is_retried_and_nothing_is_lost(
+    mode, tmp_path, monkeypatch, run
+):
+    """The real challenge is intermittent: the challenged requests are asked again and the
+    catalog ends as after a run that met none."""
+    clean, clean_folder, _ = run_or(or_world(), tmp_path / "clean", monkeypatch, run)
+    assert clean.code == 0, clean.out
+    outcome, folder, doubles = run_or(or_world(), tmp_path / "busy", monkeypatch, run, **mode)
+    assert outcome.code == 0, outcome.out
+    assert snapshot(folder) == snapshot(clean_folder)
+    challenged = len(doubles.openreview.challenged) + len(doubles.openreview_v1.challenged)
+    assert doubles.openreview.challenged or doubles.openreview_v1.challenged
+    assert or_retries(outcome) == challenged
+    assert "failed: 0" in outcome.out and "not found: 0" in outcome.out
+
+
+def test_openreview_login_that_expires_mid_run_logs_in_again_once_and_continues(
+    tmp_path, monkeypatch, run
+):
+    """A token serves some answers, then the real API answers 401 TokenExpiredError
+    (api-samples/openreview/401-TokenExpiredError-from-issue.txt): one new login, no paper lost."""
+    login = {"OPENREVIEW_USERNAME": "alice", "OPENREVIEW_PASSWORD": "secret"}
+    clean, clean_folder, _ = run_or(
+        or_world(), tmp_path / "clean", monkeypatch, run, login, require_login=True
+    )
+    assert clean.code == 0, clean.out
+    outcome, folder, doubles = run_or(
+        or_world(), tmp_path / "expiring", monkeypatch, run, login, require_login=True, token_uses=2
+    )
+    assert outcome.code == 0, outcome.out
+    assert snapshot(folder) == snapshot(clean_folder)
+    v1 = doubles.openreview_v1
+    assert len(v1.expired) == 1  # API 1 is asked three times: the third meets the expiry
+    assert v1.count("POST", "/login") == 2 and doubles.openreview.count("POST", "/login") == 1
+    assert v1.challenged == [] and doubles.openreview.challenged == []
+    assert "secret" not in outcome.out
+
+
+def test_openreview_note_this_account_may_not_read_fails_alone_and_once(tmp_path, monkeypatch, run):
+    """The real API answers 403 ForbiddenError for a note the account may not read (and for a
+    batch naming it): the other papers of the batch are written, that one is named on one
+    line, never 'not found' (it is not asked of API 1), and its file is untouched."""
+    world = or_world()
+    hidden = world.papers[2]
+    hidden.openreview_readable = False
+    outcome, folder, doubles = run_or(world, tmp_path, monkeypatch, run)
+    assert outcome.code == 1, outcome.out
+    lines = [line for line in outcome.out.splitlines() if hidden.openreview_id in line]
+    assert len(lines) == 1 and "ForbiddenError" in lines[0], outcome.out
+    assert "not found: 0" in outcome.out and "failed: 1" in outcome.out
+    assert (folder / f"{hidden.openreview_id}.prototxt").read_text(encoding="utf-8") == or_entry(
+        hidden
+    )
+    for paper in world.papers:
+        if paper is not hidden:
+            info = read(folder / f"{paper.openreview_id}.prototxt")
+            assert info.enrichment.venue == paper.venue, outcome.out
+            assert list(info.paper.authors) == paper.authors
+    asked_v1 = [r.param("id") for r in doubles.openreview_v1.requests if r.path == "/notes"]
+    assert hidden.openreview_id not in asked_v1

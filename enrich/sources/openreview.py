@@ -10,7 +10,7 @@ import requests
 
 from enrich import clock
 from enrich.cache import WEEK
-from enrich.errors import SourceError, SourceUnavailable, TransientAnswer
+from enrich.errors import RetriesExhausted, SourceError, SourceUnavailable, TransientAnswer
 from enrich.http import Policy, expect_json, retry_after_seconds
 from enrich.records import EntryView, PaperRecord
 from enrich.settings import Settings
@@ -94,6 +94,7 @@ class OpenReview(SourceBase):
             run_batches(
                 ctx, result, todo.to_ask, BATCH, lambda batch: v2.found(batch), namespace=NAME
             )
+            result.failed.update(v2.forbidden)  # API 2 holds them: not for API 1 to deny
             remaining = [
                 key for key in todo.to_ask if key not in result.checked and key not in result.failed
             ]
@@ -111,21 +112,44 @@ class OpenReview(SourceBase):
 source: Source = OpenReview()
 
 
+CHALLENGE = "ChallengeRequiredError"
+
+
+class NoteForbidden(SourceError):
+    """403 ForbiddenError for a request naming notes: one of them this account may not read."""
+
+
+class SessionExpired(SourceUnavailable):
+    """401 (TokenExpiredError): the login token ran out; a new login may continue the run."""
+
+
 def classify(response: requests.Response) -> None:
-    """429 RateLimitError carries details.resetTime; 403 ChallengeRequiredError means 'log in'."""
+    """429 RateLimitError carries details.resetTime; 403 ChallengeRequiredError comes and goes
+    (retried; still there after every retry it means 'log in', see `_Api.notes`); 403
+    ForbiddenError is about the notes asked for; 401 is an expired login."""
     if response.status_code == 429:
         raise TransientAnswer(
             "HTTP 429 (rate limited)", retry_after_seconds(response) or _reset_in(response)
         )
     if response.status_code >= 500:
         raise TransientAnswer(f"HTTP {response.status_code}", retry_after_seconds(response))
-    if response.status_code in (401, 403):
-        name = _json(response).get("name", "")
-        raise SourceUnavailable(
+    if response.status_code not in (401, 403):
+        return
+    error = _json(response)
+    name, message = str(error.get("name", "")), str(error.get("message", ""))
+    refused = f"OpenReview refused access (HTTP {response.status_code} {name})".strip()
+    if response.status_code == 403 and name == CHALLENGE:
+        raise TransientAnswer(f"HTTP 403 {CHALLENGE}")
+    # A guest refused the whole endpoint gets ForbiddenError too: "You must be logged in".
+    if response.status_code == 403 and name == "ForbiddenError" and "logged in" not in message:
+        raise NoteForbidden(
             NAME,
-            f"OpenReview refused access (HTTP {response.status_code} {name})".strip(),
-            LOGIN_HINT,
+            "OpenReview refused to show this note (HTTP 403 ForbiddenError)",
+            "readable only by some accounts; nothing erased",
         )
+    if response.status_code == 401:
+        raise SessionExpired(NAME, refused, LOGIN_HINT)
+    raise SourceUnavailable(NAME, refused, LOGIN_HINT)
 
 
 def _reset_in(response: requests.Response) -> float | None:
@@ -174,12 +198,16 @@ class _Api:
     def __init__(self, ctx: Context, base: str):
         self.ctx, self.base = ctx, base
         self.headers: dict[str, str] = {}
+        self.forbidden: dict[str, str] = {}  # note id -> why this account may not read it
+        self.challenged = False  # the last answer was the challenge
+        self.token_served = 0  # answers the current token brought
         user, password = (
             ctx.credential("OPENREVIEW_USERNAME"),
             ctx.credential("OPENREVIEW_PASSWORD"),
         )
-        if user and password:
-            self._login(user, password)
+        self.login = (user, password) if user and password else None
+        if self.login:
+            self._login(*self.login)
 
     def _login(self, user: str, password: str) -> None:
         response = self.ctx.http.request(
@@ -196,18 +224,47 @@ class _Api:
                 "check OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD",
             )
         self.headers = {"Authorization": f"Bearer {token}"}
+        self.token_served = 0
         self.ctx.http.secrets.append(str(token))
+
+    def _classify(self, response: requests.Response) -> None:
+        self.challenged = response.status_code == 403 and _json(response).get("name") == CHALLENGE
+        classify(response)
+
+    def _get(self, params: dict[str, str]) -> requests.Response:
+        """GET /notes; a challenge still there after every retry is a refusal ('log in')."""
+        try:
+            response = self.ctx.http.request(
+                "GET",
+                f"{self.base}/notes",
+                params=params,
+                headers=self.headers,
+                classify=self._classify,
+                validate=expect_json,
+            )
+        except RetriesExhausted as error:
+            if not self.challenged:
+                raise
+            raise SessionExpired(
+                NAME, f"OpenReview refused access (HTTP 403 {CHALLENGE})", LOGIN_HINT
+            ) from error
+        self.token_served += 1
+        return response
+
+    def _get_logged_in(self, params: dict[str, str]) -> requests.Response:
+        """A login that served answers and then is refused has expired: log in again, once."""
+        try:
+            return self._get(params)
+        except SessionExpired:
+            if self.login is None or self.token_served == 0:
+                raise
+            log.info("%s: the login expired; logging in again", NAME)
+            self._login(*self.login)
+            return self._get(params)
 
     def notes(self, **params: str) -> list[dict[str, Any]] | None:
         """Notes matching params; None when the API answers 404 (no such note)."""
-        response = self.ctx.http.request(
-            "GET",
-            f"{self.base}/notes",
-            params=params,
-            headers=self.headers,
-            classify=classify,
-            validate=expect_json,
-        )
+        response = self._get_logged_in(params)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
@@ -218,8 +275,16 @@ class _Api:
         return [n for n in notes if isinstance(n, dict)]
 
     def found(self, batch: list[str]) -> dict[str, PaperRecord | None]:
-        """The notes of a batch this API holds (the others are left for API 1)."""
-        return dict(_index(self.notes(ids=",".join(batch)) or [], set(batch)))
+        """The notes of a batch this API holds (the others are left for API 1). A batch naming
+        a note we may not read is refused whole: halve it until that note stands alone."""
+        try:
+            return dict(_index(self.notes(ids=",".join(batch)) or [], set(batch)))
+        except NoteForbidden as error:
+            if len(batch) == 1:
+                self.forbidden[batch[0]] = str(error)
+                return {}
+            half = len(batch) // 2
+            return {**self.found(batch[:half]), **self.found(batch[half:])}
 
     def one(self, key: str) -> dict[str, PaperRecord | None]:
         """One note, or None: not found on either API."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 import threading
@@ -39,7 +40,14 @@ def _epoch_ms(paper: Paper) -> int:
 
 
 class OpenReviewDouble(DoubleServer):
-    """One OpenReview API (2 or 1); serves only papers whose `openreview_api` equals `api`."""
+    """One OpenReview API (2 or 1); serves only papers whose `openreview_api` equals `api`.
+
+    Intermittent challenge (the real one comes and goes): `challenge_every=k` challenges the
+    1st, (k+1)-th, (2k+1)-th ... GET /notes, `challenge_rate=p` a seeded-random share p of them
+    (`challenge_seed`);
+    the challenged requests are in `challenged`. `token_uses=n`: a token serves n GET /notes,
+    then answers the real 401 TokenExpiredError. A paper with `openreview_readable=False`
+    answers the real 403 ForbiddenError (for `id=`, and for an `ids=` list that names it)."""
 
     def __init__(
         self,
@@ -47,6 +55,10 @@ class OpenReviewDouble(DoubleServer):
         api: int = 2,
         require_login: bool = False,
         users: dict[str, str] | None = None,
+        challenge_every: int | None = None,
+        challenge_rate: float = 0.0,
+        challenge_seed: int = 0,
+        token_uses: int | None = None,
     ) -> None:
         if api not in (1, 2):
             raise ValueError("api must be 1 or 2")
@@ -54,7 +66,14 @@ class OpenReviewDouble(DoubleServer):
         self.api = api
         self.require_login = require_login
         self.users = {"alice": "secret"} if users is None else users
-        self.tokens: set[str] = set()
+        self.tokens: dict[str, int] = {}  # token -> GET /notes it served
+        self.token_uses = token_uses
+        self.challenge_every = challenge_every
+        self.challenge_rate = challenge_rate
+        self._challenge_dice = random.Random(challenge_seed)
+        self._notes_asked = 0
+        self.challenged: list[Recorded] = []
+        self.expired: list[Recorded] = []  # requests refused for an expired token
         self._token_lock = threading.Lock()
         super().__init__()
 
@@ -68,21 +87,42 @@ class OpenReviewDouble(DoubleServer):
         if request.method == "POST" and path == "/login":
             return self._login(request)
         if request.method == "GET" and path == "/notes":
-            if self.require_login and not self._logged_in(request):
-                return _error(
-                    403,
-                    "ChallengeRequiredError",
-                    "A challenge is required to access this resource. Please log in.",
-                )
+            if self._challenge_now(request):
+                return _challenge()
+            session = self._session(request)
+            if session == "expired":
+                with self._token_lock:
+                    self.expired.append(request)
+                return _error(401, "TokenExpiredError", "Token has expired. Please log in again.")
+            if self.require_login and session != "valid":
+                return _challenge()
             return self._notes(request)
         return _error(404, "NotFoundError", f"The path {request.path} was not found")
 
+    def _challenge_now(self, request: Recorded) -> bool:
+        with self._token_lock:
+            self._notes_asked += 1
+            every = self.challenge_every
+            hit = (every is not None and (self._notes_asked - 1) % every == 0) or (
+                self.challenge_rate > 0 and self._challenge_dice.random() < self.challenge_rate
+            )
+            if hit:
+                self.challenged.append(request)
+            return hit
+
     # -- login -------------------------------------------------------------------------------
-    def _logged_in(self, request: Recorded) -> bool:
+    def _session(self, request: Recorded) -> str:
+        """ "valid" (and counts the use), "expired", or "none" for a missing or unknown token."""
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
+        token = token.strip()
         with self._token_lock:
-            return scheme.lower() == "bearer" and token.strip() in self.tokens
+            if scheme.lower() != "bearer" or token not in self.tokens:
+                return "none"
+            if self.token_uses is not None and self.tokens[token] >= self.token_uses:
+                return "expired"
+            self.tokens[token] += 1
+            return "valid"
 
     def _login(self, request: Recorded) -> Answer:
         try:
@@ -94,7 +134,7 @@ class OpenReviewDouble(DoubleServer):
             return _error(400, "InvalidCredentialsError", "Invalid username or password")
         token = secrets.token_hex(24)
         with self._token_lock:
-            self.tokens.add(token)
+            self.tokens[token] = 0
         profile = _profile_id(user.split("@")[0].title())
         return json_answer(
             200,
@@ -117,6 +157,13 @@ class OpenReviewDouble(DoubleServer):
 
     def _notes(self, request: Recorded) -> Answer:
         held = {p.openreview_id: p for p in self._held()}
+        named = [request.param("id") or ""] if request.param("id") is not None else []
+        if self.api == 2:
+            named += [part for part in (request.param("ids") or "").split(",") if part]
+        named.append(request.param("forum") or "")
+        for note_id in named:
+            if note_id in held and not held[note_id].openreview_readable:
+                return _forbidden(request, note_id)
         if request.param("id") is not None:
             note_id = request.param("id") or ""
             paper = held.get(note_id)
@@ -252,6 +299,31 @@ class OpenReviewDouble(DoubleServer):
             "license": "CC BY 4.0",
             "version": 2,
         }
+
+
+def _challenge() -> Answer:
+    return _error(
+        403,
+        "ChallengeRequiredError",
+        "A challenge is required to access this resource. Please log in.",
+    )
+
+
+def _forbidden(request: Recorded, note_id: str) -> Answer:
+    """The real ForbiddenError's shape (api-samples/openreview/403-ForbiddenError-*); the
+    message wording for an unreadable note is assumed."""
+    req_id = f"double-{secrets.token_hex(4)}"
+    query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
+    return json_answer(
+        403,
+        {
+            "name": "ForbiddenError",
+            "message": f"You don't have permission to read Note {note_id} ({req_id})",
+            "status": 403,
+            "details": {"path": f"{request.path}?{query}", "user": "guest_1", "reqId": req_id},
+        },
+        compact=True,
+    )
 
 
 def _error(status: int, name: str, message: str, details: dict | None = None) -> Answer:

@@ -43,6 +43,7 @@ class Paper:
         None  # arXiv's <arxiv:comment>; None = the double's usual "N pages, M figures"
     )
     code: str | None = None  # OpenReview's content.code (some venues have it)
+    openreview_readable: bool = True  # False: the note answers 403 ForbiddenError
     # Hugging Face papers (GET /api/papers/{arxiv_id}): only arXiv papers, only when indexed.
     hf_indexed: bool = False
     hf_github_repo: str | None = (
