@@ -51,8 +51,9 @@ class OpenReview(SourceBase):
         Credential(
             "OPENREVIEW_USERNAME",
             "openreview-username",
-            "OpenReview often answers anonymous calls with `403 ChallengeRequiredError`; the run then "
-            'names OpenReview as unavailable (never "not found") and asks for these',
+            "OpenReview often answers anonymous calls with `403 ChallengeRequiredError`: a challenge "
+            "that comes and goes is retried; one that stays names OpenReview as unavailable (never "
+            '"not found") and asks for these. An expired login is renewed once',
             secret=False,
         ),
         Credential(
@@ -125,7 +126,7 @@ class SessionExpired(SourceUnavailable):
 
 def classify(response: requests.Response) -> None:
     """429 RateLimitError carries details.resetTime; 403 ChallengeRequiredError comes and goes
-    (retried; still there after every retry it means 'log in', see `_Api.notes`); 403
+    (retried; still there after every retry it means 'log in', see `_Api._get`); 403
     ForbiddenError is about the notes asked for; 401 is an expired login."""
     if response.status_code == 429:
         raise TransientAnswer(
