@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import re
+from pathlib import Path
 
 import pytest
 import requests
 from conftest import make_catalog, point_at, read, seed_copy, snapshot
-from doubles import ArxivDouble, Paper, World, seed_world
+from doubles import ArxivDouble, OpenReviewDouble, Paper, World, seed_world
 from doubles.fixtures import start_doubles
 
 BATCH_PATH = "/graph/v1/paper/batch"
+SAMPLES = Path(__file__).resolve().parent / "data" / "api-samples"
 
 
 def test_arxiv_fails_the_whole_id_list_for_one_id_with_full_width_digits():
@@ -260,26 +264,56 @@ def test_openreview_challenge_that_comes_and_goes_is_retried_and_nothing_is_lost
     assert "failed: 0" in outcome.out and "not found: 0" in outcome.out
 
 
+@pytest.mark.parametrize("as_guest", [False, True], ids=["401-expired", "challenged-as-guest"])
 def test_openreview_login_that_expires_mid_run_logs_in_again_once_and_continues(
-    tmp_path, monkeypatch, run
+    as_guest, tmp_path, monkeypatch, run
 ):
     """A token serves some answers, then the real API answers 401 TokenExpiredError
-    (api-samples/openreview/401-TokenExpiredError-from-issue.txt): one new login, no paper lost."""
+    (api-samples/openreview/401-TokenExpiredError-from-issue.txt), or treats the token as
+    none and challenges: one new login, no paper lost."""
     login = {"OPENREVIEW_USERNAME": "alice", "OPENREVIEW_PASSWORD": "secret"}
     clean, clean_folder, _ = run_or(
         or_world(), tmp_path / "clean", monkeypatch, run, login, require_login=True
     )
     assert clean.code == 0, clean.out
     outcome, folder, doubles = run_or(
-        or_world(), tmp_path / "expiring", monkeypatch, run, login, require_login=True, token_uses=2
+        or_world(),
+        tmp_path / "expiring",
+        monkeypatch,
+        run,
+        login,
+        require_login=True,
+        token_uses=2,
+        expired_as_guest=as_guest,
     )
     assert outcome.code == 0, outcome.out
     assert snapshot(folder) == snapshot(clean_folder)
     v1 = doubles.openreview_v1
-    assert len(v1.expired) == 1  # API 1 is asked three times: the third meets the expiry
+    # API 1 is asked three times: the third meets the expiry (with every retry, as a guest).
+    assert len(v1.expired) == (6 if as_guest else 1)
     assert v1.count("POST", "/login") == 2 and doubles.openreview.count("POST", "/login") == 1
-    assert v1.challenged == [] and doubles.openreview.challenged == []
     assert "secret" not in outcome.out
+
+
+def test_openreview_double_refuses_in_the_real_shapes(world):
+    """The double's 401 for an expired token is the recorded body; its 403 for an unreadable
+    note has the recorded ForbiddenError's keys."""
+    recorded = json.loads((SAMPLES / "openreview/401-TokenExpiredError-from-issue.txt").read_text())
+    forbidden_text = (SAMPLES / "openreview/403-ForbiddenError-from-code-comment.txt").read_text()
+    forbidden = ast.literal_eval(forbidden_text.splitlines()[-1])
+    paper = or_paper(1, 2, openreview_readable=False)
+    with OpenReviewDouble(World(papers=[paper]), token_uses=0) as double:
+        token = requests.post(f"{double.url}/login", json={"id": "alice", "password": "secret"})
+        bearer = {"Authorization": f"Bearer {token.json()['token']}"}
+        expired = requests.get(f"{double.url}/notes", params={"id": "x"}, headers=bearer)
+        refused = requests.get(f"{double.url}/notes", params={"ids": f"a,{paper.openreview_id}"})
+    assert expired.status_code == recorded["status"] == 401
+    assert {**expired.json(), "details": {}} == {**recorded, "details": {}}
+    assert set(expired.json()["details"]) == set(recorded["details"])
+    assert refused.status_code == forbidden["status"] == 403
+    assert refused.json().keys() == forbidden.keys()
+    assert refused.json()["details"].keys() == forbidden["details"].keys()
+    assert refused.json()["name"] == "ForbiddenError"
 
 
 def test_openreview_note_this_account_may_not_read_fails_alone_and_once(tmp_path, monkeypatch, run):

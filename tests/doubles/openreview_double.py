@@ -46,7 +46,8 @@ class OpenReviewDouble(DoubleServer):
     1st, (k+1)-th, (2k+1)-th ... GET /notes, `challenge_rate=p` a seeded-random share p of them
     (`challenge_seed`);
     the challenged requests are in `challenged`. `token_uses=n`: a token serves n GET /notes,
-    then answers the real 401 TokenExpiredError. A paper with `openreview_readable=False`
+    then answers the real 401 TokenExpiredError (or, with `expired_as_guest`, the challenge an
+    anonymous call gets: the API has also treated an expired token as none). A paper with `openreview_readable=False`
     answers the real 403 ForbiddenError (for `id=`, and for an `ids=` list that names it)."""
 
     def __init__(
@@ -59,6 +60,7 @@ class OpenReviewDouble(DoubleServer):
         challenge_rate: float = 0.0,
         challenge_seed: int = 0,
         token_uses: int | None = None,
+        expired_as_guest: bool = False,
     ) -> None:
         if api not in (1, 2):
             raise ValueError("api must be 1 or 2")
@@ -68,6 +70,7 @@ class OpenReviewDouble(DoubleServer):
         self.users = {"alice": "secret"} if users is None else users
         self.tokens: dict[str, int] = {}  # token -> GET /notes it served
         self.token_uses = token_uses
+        self.expired_as_guest = expired_as_guest
         self.challenge_every = challenge_every
         self.challenge_rate = challenge_rate
         self._challenge_dice = random.Random(challenge_seed)
@@ -93,6 +96,8 @@ class OpenReviewDouble(DoubleServer):
             if session == "expired":
                 with self._token_lock:
                     self.expired.append(request)
+                if self.expired_as_guest:
+                    return _challenge()
                 return _error(401, "TokenExpiredError", "Token has expired. Please log in again.")
             if self.require_login and session != "valid":
                 return _challenge()
