@@ -176,8 +176,11 @@ def test_s2_unprompted_429s_under_load_are_paced_and_retried_until_every_paper_i
         World(papers=list(papers)), files, tmp_path / "free", monkeypatch, run
     )
     assert unlimited.code == 0, unlimited.out
+    # The command's pace is ~0.01 s at the tests' time scale, so nearly every request after a
+    # served one comes too soon for 0.25 s; its backoff (0.02, 0.04, 0.08, 0.16 s ...) outlasts
+    # that by the 5th of its 6 attempts.
     outcome, folder, s2 = run_s2(
-        World(papers=list(papers)), files, tmp_path / "busy", monkeypatch, run, min_interval=0.1
+        World(papers=list(papers)), files, tmp_path / "busy", monkeypatch, run, min_interval=0.25
     )
     assert outcome.code == 0, outcome.out
     assert snapshot(folder) == snapshot(free_folder)
