@@ -52,9 +52,14 @@ class Answer:
     fetched_at: float
 
     def is_fresh(self, now: float, expiry: Expiry) -> bool:
-        found_age, missing_age = expiry
-        max_age = found_age if self.status == FOUND else missing_age
-        return max_age is None or now - self.fetched_at < max_age
+        return is_fresh(self.status, self.fetched_at, now, expiry)
+
+
+def is_fresh(status: str, fetched_at: float, now: float, expiry: Expiry) -> bool:
+    """Whether an answer of this status, fetched then, is still good at `now`."""
+    found_age, missing_age = expiry
+    max_age = found_age if status == FOUND else missing_age
+    return max_age is None or now - fetched_at < max_age
 
 
 class Cache:
@@ -132,6 +137,24 @@ class Cache:
                     answer = _decode(source, key, status, payload, etag, fetched_at, decode)
                     if answer is not None:
                         found[key] = answer
+        return found
+
+    def stamps(self, source: str, keys: Iterable[str]) -> dict[str, tuple[str, float]]:
+        """(status, fetched_at) of the cached answers for `keys`, without reading their payloads:
+        what planning needs to tell fresh from stale."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, tuple[str, float]] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, status, fetched_at FROM answers WHERE source = ? AND key IN ({marks})",
+                    [source, *chunk],
+                ).fetchall()
+                for key, status, fetched_at in rows:
+                    if isinstance(fetched_at, (int, float)):  # else corrupt: a miss
+                        found[key] = (status, float(fetched_at))
         return found
 
     def put_many(self, answers: Iterable[Answer]) -> None:

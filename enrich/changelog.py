@@ -35,11 +35,17 @@ class Recorded:
 
 
 def record_run(
-    catalog: Path, folder: Path, entries: list[Entry], report: Report, now: float
+    catalog: Path,
+    folder: Path,
+    entries: list[Entry],
+    report: Report,
+    now: float,
+    written: Mapping[str, bytes] | None = None,
 ) -> Recorded:
     """Append the counts every entry holds after the run to the history, and prepend the
     run's section to CHANGES.md when it changed something. `entries` are as read before the
-    run; the files the run rewrote (report.enriched) are read again for their new content."""
+    run; the files the run rewrote (report.enriched) are taken from `written` (path -> the
+    binary form of the message each was printed from) or else read again."""
     day = time.strftime("%Y-%m-%d", time.gmtime(now))
     root = catalog.resolve()
     before: dict[str, paper_pb2.PaperInfo] = {}
@@ -55,7 +61,10 @@ def record_run(
     for path in report.enriched:
         if path in relative:
             info = paper_pb2.PaperInfo()
-            text_format.Parse(Path(path).read_text(encoding="utf-8"), info)
+            if written is not None and path in written:
+                info.ParseFromString(written[path])  # what the file's text parses to, in C
+            else:
+                text_format.Parse(Path(path).read_text(encoding="utf-8"), info)
             after[relative[path]] = info
     recorded = Recorded(
         append_counts(folder, day, {key: counts_of(info) for key, info in after.items()})

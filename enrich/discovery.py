@@ -183,7 +183,9 @@ def github_links_in_text(text: str) -> list[str]:
     """'owner/name' of every GitHub repository linked in free text (an arXiv comment or abstract),
     in order, without repeats. Trailing sentence punctuation is not part of a name."""
     found: list[str] = []
-    for match in _GITHUB_IN_TEXT.finditer(text or ""):
+    if not text or "github" not in text.lower():  # most abstracts: skip the regex's scan
+        return found
+    for match in _GITHUB_IN_TEXT.finditer(text):
         repo = github_repo_from_url(match.group(0).rstrip(".,;:)]}'\""))
         if repo is not None and repo not in found:
             found.append(repo)

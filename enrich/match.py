@@ -26,8 +26,10 @@ _SUBTITLE_SPLIT = re.compile(r"\s*(?::|\s-{1,2}\s|\s—\s|\s–\s)\s*")
 
 def normalise_title(title: str) -> str:
     """Lower-case, accents folded, LaTeX commands/braces/$ and punctuation dropped, spaces collapsed."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = title
+    if not title.isascii():  # ASCII has nothing to fold (the per-character pass is the slow part)
+        text = unicodedata.normalize("NFKD", title)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _LATEX_COMMAND.sub(" ", text)
     text = text.replace("{", "").replace("}", "").replace("$", "")
     text = _NON_WORD.sub(" ", text.casefold()).replace("_", " ")
@@ -52,6 +54,8 @@ def titles_match(curated: str, found: str) -> bool:
 
 def titles_compatible(curated: str, found: str) -> bool:
     """Lenient: the curator's link plausibly points to this paper (subtitles may differ)."""
+    if curated == found:  # the usual case, and normalising is most of a run's discovery time
+        return True
     a, b = normalise_title(curated), normalise_title(found)
     if not a or not b:
         return True  # nothing to compare against: no evidence of a wrong link

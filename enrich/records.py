@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -42,7 +42,9 @@ class PaperRecord:
     code: str = ""  # OpenReview's code field, where a venue has one
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Flat fields (strings, numbers, tuples of strings): a shallow copy is what asdict's deep
+        # one gives, in a fraction of the time (20,000 records go to the cache each night).
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PaperRecord:
@@ -72,7 +74,9 @@ class RepoRecord:
         return self
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Flat fields (strings, numbers, tuples of strings): a shallow copy is what asdict's deep
+        # one gives, in a fraction of the time (20,000 records go to the cache each night).
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RepoRecord:

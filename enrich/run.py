@@ -113,7 +113,7 @@ def run(
             entries, lookups, results, _confirm(options, settings, now, launch)
         )
         report.duplicates = discover.duplicates(entries, lookups, results)
-        write(
+        written = write(
             entries,
             results,
             lookups,
@@ -128,7 +128,7 @@ def run(
         report_sources(report, results, lookups, sources)
         _count_confirmations(report, found.github)
         if options.history is not None:
-            record_history(options.catalog, options.history, entries, report, now)
+            record_history(options.catalog, options.history, entries, report, now, written)
     finally:
         gc.unfreeze()
     report.finished = time.time()
@@ -175,11 +175,16 @@ def read(options: RunOptions, report: Report) -> list[Entry]:
 
 
 def record_history(
-    catalog: Path, folder: Path, entries: list[Entry], report: Report, now: float
+    catalog: Path,
+    folder: Path,
+    entries: list[Entry],
+    report: Report,
+    now: float,
+    written: Mapping[str, bytes] | None = None,
 ) -> None:
     """Counts into the history, the run's section into CHANGES.md (beside the catalog)."""
     try:
-        recorded = record_run(catalog, folder, entries, report, now)
+        recorded = record_run(catalog, folder, entries, report, now, written)
     except OSError as error:  # the catalog is written; say what could not be recorded, no traceback
         report.file_errors.append(
             f"{folder}: history not recorded: {error.strerror or error} (check the folder is writable)"
@@ -351,10 +356,11 @@ def write(
     cache_dir: Path | None = None,
     found: discover.Discoveries | None = None,
     options: RunOptions | None = None,
-) -> None:
+) -> dict[str, bytes]:
     """Merge each entry (with what discovery found), write the files that change (or keep their
     diff), and fill the report. With `cache_dir`, the parse of each file written is kept for the
-    next run (catalog.remember_written)."""
+    next run (catalog.remember_written). Returns each file written (path -> the binary form of
+    the message it was printed from)."""
     changed: list[tuple[str, bytes, list[str]]] = []
     parses: dict[str, bytes] = {}  # binary, not the messages: 20,000 of those would cost ~100 MB
     by_path = found.by_path if found is not None else {}
@@ -376,7 +382,7 @@ def write(
             report.unchanged += 1
         else:
             changed.append((entry.path, catalog_io.render(merged.info), merged.changes))
-            if cache_dir is not None and not dry_run:
+            if not dry_run:
                 parses[entry.path] = merged.info.SerializeToString()
     if dry_run:
         report.diffs += [_diff(path, content) for path, content, _ in changed]
@@ -393,6 +399,7 @@ def write(
         if path not in errors:
             report.enriched.append(path)
             report.changes[path] = changes
+    return {path: parses[path] for path in report.enriched if path in parses}
 
 
 def _diff(path: str, new: bytes) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from enrich.cache import FOUND, NOT_FOUND, Answer, Cache, Expiry
+from enrich.cache import FOUND, NOT_FOUND, Answer, Cache, Expiry, is_fresh
 from enrich.errors import RetriesExhausted, SourceError, SourceUnavailable
 from enrich.http import HttpClient, Policy
 from enrich.records import EntryView
@@ -214,18 +214,37 @@ class Plan:
 
 
 def plan(
-    ctx: Context, namespace: str, keys: list[str], decode: Callable[[dict[str, Any]], object]
+    ctx: Context,
+    namespace: str,
+    keys: list[str],
+    decode: Callable[[dict[str, Any]], object],
+    keep_stale: bool = True,
 ) -> Plan:
     """Split keys into cache answers and keys to ask, by the source's expiry and the run's
-    mode. Found answers carry their decoded record; one that no longer decodes is missing."""
-    answers = ctx.cache.get_many(namespace, keys, decode)
+    mode. Found answers carry their decoded record; one that no longer decodes is missing.
+    Freshness is read first and only the answers used are decoded: a source that has no use
+    for stale answers (`keep_stale=False`: no ETag to revalidate) never decodes them — on a
+    nightly run that is every expired record."""
     if ctx.offline:
-        return Plan(answers, [], {})
+        return Plan(ctx.cache.get_many(namespace, keys, decode), [], {})
     if ctx.refresh:
-        return Plan({}, list(keys), answers)
+        return Plan(
+            {}, list(keys), ctx.cache.get_many(namespace, keys, decode) if keep_stale else {}
+        )
     max_ages = ctx.expiry[namespace]
-    fresh = {k: a for k, a in answers.items() if a.is_fresh(ctx.now, max_ages)}
-    stale = {k: a for k, a in answers.items() if k not in fresh}
+    if max_ages == (None, None):  # kept forever (e.g. arXiv's): every cached answer is fresh
+        fresh = ctx.cache.get_many(namespace, keys, decode)
+        return Plan(fresh, [k for k in keys if k not in fresh], {})
+    stamps = ctx.cache.stamps(namespace, keys)
+    due = [k for k, (status, at) in stamps.items() if is_fresh(status, at, ctx.now, max_ages)]
+    fresh = {
+        k: a
+        for k, a in ctx.cache.get_many(namespace, due, decode).items()
+        if a.is_fresh(ctx.now, max_ages)  # answered again meanwhile by another run: still fresh?
+    }
+    stale: dict[str, Answer] = {}
+    if keep_stale:
+        stale = ctx.cache.get_many(namespace, [k for k in stamps if k not in fresh], decode)
     return Plan(fresh, [k for k in keys if k not in fresh], stale)
 
 

@@ -94,7 +94,13 @@ class HuggingFace(SourceBase):
 
     def fetch(self, queries: list[Query], ctx: Context) -> SourceResult:
         result = SourceResult(self.name)
-        todo = plan(ctx, self.name, list(dict.fromkeys(q.key for q in queries)), self.decode)
+        todo = plan(
+            ctx,
+            self.name,
+            list(dict.fromkeys(q.key for q in queries)),
+            self.decode,
+            keep_stale=False,
+        )
         apply_cached(result, todo.cached)
         base = ctx.url("HUGGINGFACE_API_URL")
 

@@ -82,11 +82,7 @@ class OpenAlexDouble(DoubleServer):
         wanted = self._dois(request.param("filter") or "")
         if isinstance(wanted, Answer):
             return wanted
-        found = [
-            paper
-            for paper in self.world.papers
-            if paper.openalex_indexed and work_doi(paper) in wanted
-        ]
+        found = self.find(wanted)
         per_page = int(per_page_text)
         results = [self.render(paper) for paper in found[:per_page]]
         select = [name for name in (request.param("select") or "").split(",") if name]
@@ -124,6 +120,14 @@ class OpenAlexDouble(DoubleServer):
                 f"Maximum number of values exceeded for doi. Decrease values to {MAX_OR_VALUES} or below.",
             )
         return {doi.removeprefix("https://doi.org/") for doi in dois}
+
+    def find(self, wanted: set[str]) -> list[Paper]:
+        """The indexed works whose DOI is wanted, in the World's order."""
+        return [
+            paper
+            for paper in self.world.papers
+            if paper.openalex_indexed and work_doi(paper) in wanted
+        ]
 
     @staticmethod
     def render(paper: Paper) -> dict:
