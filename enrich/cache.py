@@ -174,8 +174,14 @@ class Cache:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                # An upsert, not INSERT OR REPLACE (a delete and an insert): SQLite then
+                # rewrites only the bytes that changed, so an answer asked again and unchanged
+                # but for its date (most of a nightly run's) dirties no page of its payload.
                 self._db.executemany(
-                    "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?)", rows
+                    "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source, key) DO "
+                    "UPDATE SET status = excluded.status, payload = excluded.payload, "
+                    "etag = excluded.etag, fetched_at = excluded.fetched_at",
+                    rows,
                 )
                 self._db.execute("COMMIT")
             except BaseException:

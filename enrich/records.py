@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -49,7 +49,7 @@ class PaperRecord:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PaperRecord:
         """Inverse of to_json; raises TypeError/ValueError on a malformed payload."""
-        names = {f.name for f in fields(cls)}
+        names = cls.__dataclass_fields__
         values = {k: v for k, v in data.items() if k in names}
         values["authors"] = tuple(str(a) for a in values.get("authors", ()))
         values["institutions"] = tuple(str(a) for a in values.get("institutions", ()))
@@ -80,7 +80,7 @@ class RepoRecord:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RepoRecord:
-        names = {f.name for f in fields(cls)}
+        names = cls.__dataclass_fields__
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
