@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import snapshot
+from conftest import seed_copy, snapshot
+from flows import shards as shard_runs
 from flows.enrich import enrich_catalog
 from flows.shards import ShardRun, summary
+from git_fixtures import CURATOR, clone, curator_commit, git, no_git_identity  # noqa: F401
 
+from enrich import catalog as catalog_io
 from enrich.changelog import TITLE, new_sections
 from enrich.lock import Busy, run_lock
 
@@ -92,3 +95,65 @@ def test_the_state_message_names_the_failing_shard_first():
         " | 1 of 2 shard runs completed; their work is kept"
     )
     assert summary(runs[:1]) == "1 of 1 shard runs completed"
+
+
+def test_a_failed_shard_fails_the_run_by_name_and_the_others_work_is_published_once(
+    api, prefect_server, tmp_path, monkeypatch
+):
+    """The parent's side, in process: the pool is replaced by running shard 0/2 here and
+    reporting shard 1/2 crashed. The run ends Failed naming shard 1/2; shard 0/2's entries and
+    history are pushed in one commit; shard 1/2's entries are untouched."""
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(bare))
+    curator = clone(bare, tmp_path / "curator", CURATOR)
+    seed_copy(curator / "meta")
+    curator_commit(curator, {".gitignore": ".history.lock\n"}, "catalog")
+    checkout = clone(bare, tmp_path / "worker")
+    before = snapshot(checkout / "meta")
+    asked: list[dict] = []
+
+    def pool(deployment, parameters, count, name, poll=0):
+        asked.append(dict(parameters, deployment=deployment, count=count))
+        state = enrich_catalog(
+            **{**parameters, "global_rate_limits": False, "shard": f"0/{count}"},
+            return_state=True,
+        )
+        return [
+            ShardRun(
+                "0/2", f"{name}-shard-0-of-2", state.name, state.message, state.is_completed()
+            ),
+            ShardRun("1/2", f"{name}-shard-1-of-2", "Crashed", "worker killed", False),
+        ]
+
+    monkeypatch.setattr(shard_runs, "start_and_wait", pool)
+    monkeypatch.setattr("flows.server.missing_rate_limits", lambda sources: [])
+    state = enrich_catalog(
+        catalog=str(checkout / "meta"),
+        cache_dir=str(tmp_path / "cache"),
+        shards=2,
+        commit=True,
+        push=True,
+        return_state=True,
+    )
+    assert state.is_failed()
+    assert state.message.startswith("shard 1/2 (") and "-shard-1-of-2) Crashed: worker killed" in (
+        state.message
+    )
+    assert "1 of 2 shard runs completed; their work is kept" in state.message
+    assert [(a["deployment"], a["count"], a["commit"], a["push"]) for a in asked] == [
+        ("enrich-catalog/shard", 2, False, False)  # the shards leave publishing to the parent
+    ]
+    after = snapshot(checkout / "meta")
+    mine = {
+        name
+        for name in before
+        if catalog_io.in_shard(checkout / "meta", checkout / "meta" / name, (0, 2))
+    }
+    assert mine and mine != set(before)
+    assert {name for name in before if after[name] != before[name]} == mine
+    assert git(bare, "rev-list", "--count", "main") == "2"  # one commit on the curator's
+    subject = git(bare, "log", "-1", "--format=%s", "main")
+    assert subject == f"enrich (2 shards): {len(mine)} papers updated", subject
+    committed = git(bare, "show", "--format=", "--name-only", "main").splitlines()
+    assert {path.split("/")[0] for path in committed} == {"meta", "history"}
+    assert git(checkout, "status", "--porcelain") == ""
