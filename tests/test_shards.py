@@ -157,3 +157,78 @@ def test_a_failed_shard_fails_the_run_by_name_and_the_others_work_is_published_o
     committed = git(bare, "show", "--format=", "--name-only", "main").splitlines()
     assert {path.split("/")[0] for path in committed} == {"meta", "history"}
     assert git(checkout, "status", "--porcelain") == ""
+
+
+def test_in_repository_mode_each_shard_pushes_its_own_commit_then_the_views_follow(
+    api, prefect_server, tmp_path, monkeypatch
+):
+    """shards=2 with `repository`: each shard run (here in process, the pool replaced) works in
+    its own clone and pushes its entries; the spreading run fast-forwards its clone to both,
+    renders the views and pushes them as one more commit."""
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(bare))
+    curator = clone(bare, tmp_path / "curator", CURATOR)
+    seed_copy(curator / "meta")
+    curator_commit(
+        curator,
+        {
+            "README.md": "# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n",
+            ".gitignore": ".history.lock\n",
+            ".gitattributes": "history/*.tsv merge=union\nhistory/CHANGES.md merge=union\n",
+        },
+        "catalog",
+    )
+    asked: list[dict] = []
+
+    def pool(deployment, parameters, count, name, poll=0):
+        runs = []
+        for index in range(count):
+            asked.append(parameters)
+            state = enrich_catalog(
+                **{**parameters, "global_rate_limits": False, "shard": f"{index}/{count}"},
+                return_state=True,
+            )
+            runs.append(
+                ShardRun(
+                    f"{index}/{count}",
+                    f"s{index}",
+                    state.name,
+                    state.message or "",
+                    state.is_completed(),
+                )
+            )
+        return runs
+
+    monkeypatch.setattr(shard_runs, "start_and_wait", pool)
+    monkeypatch.setattr("flows.server.missing_rate_limits", lambda sources: [])
+    state = enrich_catalog(
+        catalog="meta",
+        cache_dir=str(tmp_path / "cache"),
+        repository=str(bare),
+        shards=2,
+        render=True,
+        commit=True,
+        push=True,
+        return_state=True,
+    )
+    assert state.is_completed(), state.message
+    assert all(a["repository"] == str(bare) and a["commit"] and a["push"] for a in asked)
+    subjects = git(bare, "log", "--format=%s", "main").splitlines()
+    assert len(subjects) == 4 and subjects[0].startswith("render: ") and subjects[-1] == "catalog"
+    assert sorted(s.split(":")[0] for s in subjects[1:3]) == [
+        "enrich (shard 0/2)",
+        "enrich (shard 1/2)",
+    ]
+    published = tmp_path / "published"
+    clone(bare, published)
+    entries = snapshot(published / "meta")
+    assert all(b"enrichment {" in data for data in entries.values()) and len(entries) == 26
+    assert "| [SparseGPT](meta/sparsegpt.prototxt) |" in (published / "README.md").read_text(
+        encoding="utf-8"
+    )
+    # rendered from the shards' pushed entries and history, not the clone as it was before them
+    assert '"history":{"citations":[["' in (published / "site" / "papers.json").read_text(
+        encoding="utf-8"
+    )
+    clones = sorted(p.name for p in (tmp_path / "cache" / "repositories").iterdir() if p.is_dir())
+    assert [name.partition("-shard-")[2] for name in clones] == ["", "0-of-2", "1-of-2"], clones
