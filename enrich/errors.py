@@ -70,9 +70,15 @@ class RateLimitExhausted(SourceUnavailable):
 class TransientAnswer(EnrichError):
     """An answer that looks wrong in a way a retry may fix (HTML page, truncated feed, 5xx)."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(
+        self, message: str, retry_after: float | None = None, backoff_from: float | None = None
+    ):
         super().__init__(message)
-        self.retry_after = retry_after
+        # retry_after: the API named the wait; backoff_from: it asks for at least this many
+        # seconds, doubling on each further try (GitHub's secondary limit without retry-after).
+        self.retry_after, self.backoff_from = retry_after, backoff_from
 
-    def __reduce__(self) -> tuple[type[TransientAnswer], tuple[str, float | None]]:
-        return (type(self), (self.message, self.retry_after))
+    def __reduce__(
+        self,
+    ) -> tuple[type[TransientAnswer], tuple[str, float | None, float | None]]:
+        return (type(self), (self.message, self.retry_after, self.backoff_from))

@@ -163,9 +163,14 @@ class HttpClient:
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         retry_after = getattr(error, "retry_after", None)
+        backoff_from = getattr(error, "backoff_from", None)
         seconds: float
         if retry_after is not None:
             seconds = min(float(retry_after), self.policy.retry_after_max)
+        elif backoff_from is not None:
+            seconds = min(
+                float(backoff_from) * 2 ** (state.attempt_number - 1), self.policy.retry_after_max
+            )
         else:
             seconds = wait_exponential_jitter(self.policy.backoff_initial, self.policy.backoff_max)(
                 state

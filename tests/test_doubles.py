@@ -453,7 +453,9 @@ def test_github_repo_has_the_recorded_keys_and_headers(github: GitHubDouble) -> 
         and repo["license"]["spdx_id"] == "Apache-2.0"
     )
     assert repo["full_name"] == "IST-DASLab/sparsegpt" and repo["stargazers_count"] == 765
-    assert re.fullmatch(r'"[0-9a-f]{64}"', answer.headers["etag"])
+    # Weak, as GitHub sends them to clients asking for gzip (the 301 sample's W/"..."); the
+    # tag itself is the recorded answer's 64 hex digits.
+    assert re.fullmatch(r'W/"[0-9a-f]{64}"', answer.headers["etag"])
     assert (
         answer.headers["x-ratelimit-resource"] == "core"
         and answer.headers["x-ratelimit-remaining"] == "4"

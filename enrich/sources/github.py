@@ -12,8 +12,15 @@ from typing import Any
 
 import requests
 
+from enrich import clock
 from enrich.cache import DAY, FOUND, Answer
-from enrich.errors import RateLimitExhausted, SourceError, SourceUnavailable, TransientAnswer
+from enrich.errors import (
+    EnrichError,
+    RateLimitExhausted,
+    SourceError,
+    SourceUnavailable,
+    TransientAnswer,
+)
 from enrich.http import expect_json, header_number, retry_after_seconds
 from enrich.records import EntryView, RepoRecord
 from enrich.settings import Settings
@@ -37,6 +44,11 @@ NAME = "github"
 BATCH = 100
 TOKEN_HINT = "set GITHUB_TOKEN (a token with no scopes is enough) for 5,000 requests an hour and GraphQL batches"
 ANONYMOUS_NOTE = "no GITHUB_TOKEN: GitHub allows 60 anonymous requests an hour; " + TOKEN_HINT
+# A spent budget whose reset is at most this far away is waited for (GitHub: "wait until
+# x-ratelimit-reset"); a later reset leaves the rest for the next run.
+WAIT_FOR_RESET_MAX = 300.0
+# A secondary limit without retry-after: "wait at least one minute", longer on each retry.
+SECONDARY_BACKOFF = 60.0
 _FIELDS = "nameWithOwner url stargazerCount forkCount pushedAt isArchived licenseInfo { spdxId }"
 log = logging.getLogger(__name__)
 
@@ -112,24 +124,62 @@ class GitHub(SourceBase):
 source: Source = GitHub()
 
 
-def _spent(response: requests.Response) -> RateLimitExhausted:
-    reset = header_number(response.headers.get("x-ratelimit-reset")) or 0.0
-    return RateLimitExhausted(NAME, "GitHub rate limit spent", TOKEN_HINT, reset)
+def _reset_header(response: requests.Response) -> float:
+    return header_number(response.headers.get("x-ratelimit-reset")) or 0.0
+
+
+def limit_spent(reset_at: float, what: str = "GitHub rate limit spent") -> EnrichError:
+    """A spent budget: waited for (TransientAnswer) when it resets within WAIT_FOR_RESET_MAX,
+    else RateLimitExhausted (the rest waits for the next run). reset_at 0: unknown, not waited."""
+    wait = reset_at - clock.now()
+    if reset_at and wait <= WAIT_FOR_RESET_MAX:
+        return TransientAnswer(f"{what} until its reset", retry_after=max(wait, 0.0) + 1.0)
+    return RateLimitExhausted(NAME, what, TOKEN_HINT, reset_at)
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("message") or "") if isinstance(body, dict) else ""
 
 
 def classify(response: requests.Response) -> None:
-    """Spent budget (remaining 0) stops GitHub for the run; secondary limits and 5xx are retried."""
+    """Spent budget (remaining 0) stops GitHub for the run or is waited for; secondary limits
+    (403 or 429, with or without retry-after) and 5xx are retried."""
     status = response.status_code
     if status in (403, 429) and response.headers.get("x-ratelimit-remaining") == "0":
-        raise _spent(response)
-    if (
-        status == 429
-        or (status == 403 and retry_after_seconds(response) is not None)
-        or status >= 500
-    ):
+        raise limit_spent(_reset_header(response))
+    if status in (403, 429) and retry_after_seconds(response) is not None:
         raise TransientAnswer(f"HTTP {status}", retry_after_seconds(response))
+    message = _message(response).lower() if status == 403 else ""
+    if status == 429 or "rate limit" in message or "abuse" in message:
+        raise TransientAnswer(f"HTTP {status} (secondary rate limit)", None, SECONDARY_BACKOFF)
+    if status >= 500:
+        raise TransientAnswer(f"HTTP {status}")
     if status == 401:
         raise SourceUnavailable(NAME, "GitHub rejected the token (HTTP 401)", "check GITHUB_TOKEN")
+
+
+def _rate_limited(body: object) -> bool:
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("type") == "RATE_LIMITED" for e in errors
+    )
+
+
+def classify_graphql(response: requests.Response) -> None:
+    """A RATE_LIMITED error is a spent budget whether it comes as HTTP 200 or 403."""
+    if response.status_code in (200, 403):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if _rate_limited(body):
+            reset = _reset_header(response) or _reset_epoch(body)
+            raise limit_spent(reset, "GitHub GraphQL budget spent")
+    classify(response)
 
 
 def _count(value: object) -> int:
@@ -140,30 +190,75 @@ def _count(value: object) -> int:
     return value
 
 
-def record_from_rest(data: dict[str, Any]) -> RepoRecord:
-    license_info = data.get("license") or {}
+def _full_name(value: object) -> str:
+    """owner/name as GitHub spells it; anything else is a broken answer."""
+    text = value if isinstance(value, str) else ""
+    owner, _, name = text.partition("/")
+    if not owner or not name or "/" in name or text != "".join(text.split()):
+        raise ValueError(f"not a repository name: {value!r}")
+    return text
+
+
+def _url(full_name: str, url: object) -> str:
+    """The repository's page: the answer's own when it is this repository's, never another's."""
+    own = f"https://github.com/{full_name}"
+    return url if isinstance(url, str) and url.lower() == own.lower() else own
+
+
+def _text(value: object) -> str:
+    """A text field; anything but text (a number, an object) is no value, not its repr."""
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _record(data: object, keys: tuple[str, str, str, str, str, str, str, str]) -> RepoRecord:
+    """A RepoRecord from one answer object, under `keys`: (name, url, stars, forks, pushed,
+    archived, license, spdx). A missing name or count raises ValueError (a broken answer)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"not a repository object: {type(data).__name__}")
+    name, url, stars, forks, pushed, archived, license_key, spdx = keys
+    full_name = _full_name(data.get(name))
+    license_info = data.get(license_key)
     return RepoRecord(
-        full_name=str(data["full_name"]),
-        url=str(data.get("html_url") or f"https://github.com/{data['full_name']}"),
-        stars=_count(data.get("stargazers_count")),
-        forks=_count(data.get("forks_count")),
-        pushed_at=str(data.get("pushed_at") or ""),
-        archived=bool(data.get("archived")),
-        license=str(license_info.get("spdx_id") or "") if isinstance(license_info, dict) else "",
+        full_name=full_name,
+        url=_url(full_name, data.get(url)),
+        stars=_count(data.get(stars)),
+        forks=_count(data.get(forks)),
+        pushed_at=_text(data.get(pushed)),
+        archived=data.get(archived) is True,
+        license=_text(license_info.get(spdx)) if isinstance(license_info, dict) else "",
     )
 
 
-def record_from_graphql(data: dict[str, Any]) -> RepoRecord:
-    license_info = data.get("licenseInfo") or {}
-    return RepoRecord(
-        full_name=str(data["nameWithOwner"]),
-        url=str(data.get("url") or f"https://github.com/{data['nameWithOwner']}"),
-        stars=_count(data.get("stargazerCount")),
-        forks=_count(data.get("forkCount")),
-        pushed_at=str(data.get("pushedAt") or ""),
-        archived=bool(data.get("isArchived")),
-        license=str(license_info.get("spdxId") or "") if isinstance(license_info, dict) else "",
-    )
+_REST_KEYS = (
+    "full_name",
+    "html_url",
+    "stargazers_count",
+    "forks_count",
+    "pushed_at",
+    "archived",
+    "license",
+    "spdx_id",
+)
+_GRAPHQL_KEYS = (
+    "nameWithOwner",
+    "url",
+    "stargazerCount",
+    "forkCount",
+    "pushedAt",
+    "isArchived",
+    "licenseInfo",
+    "spdxId",
+)
+
+
+def record_from_rest(data: object) -> RepoRecord:
+    """A repository from REST `GET /repos/{owner}/{repo}`."""
+    return _record(data, _REST_KEYS)
+
+
+def record_from_graphql(data: object) -> RepoRecord:
+    """A repository from one GraphQL `repository(...)` field."""
+    return _record(data, _GRAPHQL_KEYS)
 
 
 def _note_rename(result: SourceResult, key: str, record: RepoRecord) -> None:
@@ -179,9 +274,13 @@ class _Rest:
         self.spent: requests.Response | None = None  # the last answer spent the budget
 
     def ask(self, batch: list[str]) -> dict[str, RepoRecord | None]:
-        # Any answer can spend the last request, a 404 as well: stop before asking into a 403.
+        # Any answer can spend the last request, a 404 as well: stop before asking into a 403
+        # (unless the reset is near: that 403 is then waited out like any spent budget).
         if self.spent is not None:
-            raise _spent(self.spent)
+            spent = limit_spent(_reset_header(self.spent))
+            if isinstance(spent, RateLimitExhausted):
+                raise spent
+            self.spent = None
         key = batch[0]
         previous = self.stale.get(key)
         headers = (
@@ -249,39 +348,32 @@ class _GraphQL:
 
     def ask(self, batch: list[str]) -> dict[str, RepoRecord | None]:
         if self.spent_at is not None:
-            raise RateLimitExhausted(NAME, "GitHub GraphQL budget spent", TOKEN_HINT, self.spent_at)
+            spent = limit_spent(self.spent_at, "GitHub GraphQL budget spent")
+            if isinstance(spent, RateLimitExhausted):
+                raise spent
+            self.spent_at = None  # resets soon: the next answer's RATE_LIMITED is waited out
         response = self.ctx.http.request(
             "POST",
             f"{self.ctx.url('GITHUB_API_URL')}/graphql",
             json={"query": graphql_query(batch)},
-            classify=classify,
+            classify=classify_graphql,
             validate=_answers_every_alias(len(batch)),
         )
         body = response.json() if response.status_code == 200 else None
         if not isinstance(body, dict):
             raise SourceError(NAME, f"GitHub GraphQL answered HTTP {response.status_code}")
-        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
-        if any(e.get("type") == "RATE_LIMITED" for e in errors):
-            raise RateLimitExhausted(
-                NAME, "GitHub GraphQL budget spent", TOKEN_HINT, _reset_epoch(body)
-            )
-        data = body.get("data") or {}
-        budget = data.get("rateLimit") or {}
-        if isinstance(budget.get("remaining"), int) and budget["remaining"] < 1:
+        data, errors = _data_and_errors(body)
+        budget = data.get("rateLimit")
+        remaining = budget.get("remaining") if isinstance(budget, dict) else None
+        if isinstance(remaining, int) and not isinstance(remaining, bool) and remaining < 1:
             self.spent_at = _reset_epoch(body)  # stop before the next batch, keeping this one
         return self._answers(batch, data, errors)
 
     def _answers(
         self, batch: list[str], data: dict[str, Any], errors: list[dict[str, Any]]
     ) -> dict[str, RepoRecord | None]:
-        missing = {
-            str(e["path"][0]) for e in errors if e.get("type") == "NOT_FOUND" and e.get("path")
-        }
-        other = {
-            str(e["path"][0]): e.get("message", "error")
-            for e in errors
-            if e.get("type") != "NOT_FOUND" and e.get("path")
-        }
+        missing = {_alias(e) for e in errors if e.get("type") == "NOT_FOUND"}
+        other = {_alias(e): str(e.get("message", "error")) for e in errors}
         answers: dict[str, RepoRecord | None] = {}
         for index, key in enumerate(batch):
             alias = f"r{index}"
@@ -289,8 +381,8 @@ class _GraphQL:
             if isinstance(node, dict) and node.get("nameWithOwner"):
                 try:
                     record = record_from_graphql(node)
-                except (ValueError, TypeError):
-                    self.result.failed[key] = "GitHub GraphQL: answer without its counts"
+                except (ValueError, TypeError, KeyError):
+                    self.result.failed[key] = "GitHub GraphQL: answer without its name or counts"
                     continue
                 answers[key] = record
                 _note_rename(self.result, key, record)
@@ -311,11 +403,8 @@ def _answers_every_alias(count: int) -> Callable[[requests.Response], None]:
         body = response.json()
         if not isinstance(body, dict):
             raise TransientAnswer("GraphQL answer is not an object")
-        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
-        if any(e.get("type") == "RATE_LIMITED" for e in errors):
-            return  # handled by the caller: budget spent
-        data = body.get("data") or {}
-        named = {str(e["path"][0]) for e in errors if e.get("path")}
+        data, errors = _data_and_errors(body)
+        named = {_alias(e) for e in errors}
         missing = [f"r{i}" for i in range(count) if f"r{i}" not in data and f"r{i}" not in named]
         if missing:
             raise TransientAnswer(f"GraphQL answer lacks {len(missing)} of {count} repositories")
@@ -323,9 +412,26 @@ def _answers_every_alias(count: int) -> Callable[[requests.Response], None]:
     return validate
 
 
-def _reset_epoch(body: dict[str, Any]) -> float:
+def _data_and_errors(body: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A GraphQL answer's `data` object and its `errors` objects, whatever their shapes."""
+    data, errors = body.get("data"), body.get("errors")
+    return (
+        data if isinstance(data, dict) else {},
+        [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else [],
+    )
+
+
+def _alias(error: dict[str, Any]) -> str | None:
+    """The alias (r0, r1, ...) an error speaks of, from its path; None if it names none."""
+    path = error.get("path")
+    return str(path[0]) if isinstance(path, list) and path else None
+
+
+def _reset_epoch(body: object) -> float:
     """When the GraphQL budget resets (epoch seconds), from rateLimit.resetAt (UTC); 0 unknown."""
-    reset = ((body.get("data") or {}).get("rateLimit") or {}).get("resetAt")
+    data, _ = _data_and_errors(body) if isinstance(body, dict) else ({}, [])
+    budget = data.get("rateLimit")
+    reset = budget.get("resetAt") if isinstance(budget, dict) else None
     try:
         return float(calendar.timegm(time.strptime(str(reset), "%Y-%m-%dT%H:%M:%SZ")))
     except ValueError:

@@ -111,17 +111,25 @@ class Fault:
         return cls.status(429, body)
 
     @classmethod
-    def github_secondary(cls, retry_after: int = 1) -> "Fault":
-        """GitHub's secondary ("abuse") rate limit: 403 with retry-after."""
-        body = (
-            b'{"documentation_url": "https://developer.github.com/v3/#abuse-rate-limits","message": '
-            b'"You have triggered an abuse detection mechanism. Please wait a few minutes before you try again."}'
-        )
-        headers = {
-            "retry-after": str(retry_after),
-            "content-type": "application/json; charset=utf-8",
-        }
-        return cls.status(403, body, headers)
+    def github_secondary(cls, retry_after: int | None = 1, code: int = 403) -> "Fault":
+        """GitHub's secondary ("abuse") rate limit: 403 (or 429) with retry-after, or, as the
+        docs allow, without (then the client must wait at least a minute, longer each retry)."""
+        if retry_after is None:
+            body = (
+                b'{"documentation_url":"https://docs.github.com/free-pro-team@latest/rest/overview/'
+                b'rate-limits-for-the-rest-api#about-secondary-rate-limits","message":"You have exceeded '
+                b"a secondary rate limit. Please wait a few minutes before you try again. If you reach "
+                b'out to GitHub Support for help, please include the request ID 1234:5678:9ABC."}'
+            )
+        else:
+            body = (
+                b'{"documentation_url": "https://developer.github.com/v3/#abuse-rate-limits","message": '
+                b'"You have triggered an abuse detection mechanism. Please wait a few minutes before you try again."}'
+            )
+        headers = {"content-type": "application/json; charset=utf-8"}
+        if retry_after is not None:
+            headers["retry-after"] = str(retry_after)
+        return cls.status(code, body, headers)
 
 
 Matcher = Callable[[Recorded], bool]

@@ -31,7 +31,12 @@ RATE_DOCS = "https://docs.github.com/rest/overview/resources-in-the-rest-api#rat
 
 
 class GitHubDouble(DoubleServer):
-    """GitHub over a World. One REST budget (`rest_budget` requests) and one GraphQL budget (points)."""
+    """GitHub over a World. One REST budget (`rest_budget` requests) and one GraphQL budget (points).
+
+    A spent budget answers as GitHub may: REST with `exhausted_status` 403 or 429, GraphQL's
+    RATE_LIMITED error with `graphql_exhausted_status` 200 or 403, each with
+    x-ratelimit-remaining 0 and x-ratelimit-reset. ETags are weak (W/"..."), as GitHub sends
+    them, unless `weak_etags` is False; If-None-Match is compared weakly either way."""
 
     def __init__(
         self,
@@ -40,7 +45,15 @@ class GitHubDouble(DoubleServer):
         rest_budget: int = 60,
         graphql_budget: int = 5000,
         reset_epoch: int | None = None,
+        exhausted_status: int = 403,
+        graphql_exhausted_status: int = 200,
+        weak_etags: bool = True,
     ) -> None:
+        if exhausted_status not in (403, 429) or graphql_exhausted_status not in (200, 403):
+            raise ValueError("GitHub answers a spent budget with 403 or 429 (GraphQL: 200 or 403)")
+        self.exhausted_status = exhausted_status
+        self.graphql_exhausted_status = graphql_exhausted_status
+        self.weak_etags = weak_etags
         self.world = world
         self.token = token
         self.rest_limit = rest_budget
@@ -124,7 +137,10 @@ class GitHubDouble(DoubleServer):
             }
             return self._rest(301, body, request, {"location": location})
         body = self._repo_body(repo, authenticated)
-        headers = {"etag": _etag(body), "cache-control": "private, max-age=60, s-maxage=60"}
+        headers = {
+            "etag": _etag(body, self.weak_etags),
+            "cache-control": "private, max-age=60, s-maxage=60",
+        }
         if conditional:
             return Answer(304, b"", {**headers, **self._rate_headers()})
         return Answer(200, body, {"content-type": JSON_TYPE, **headers, **self._rate_headers()})
@@ -144,11 +160,16 @@ class GitHubDouble(DoubleServer):
             "utf-8"
         )
 
+    def etag_of(self, repo: Repo, request: Recorded) -> str:
+        """The ETag this double sends for `repo` to the sender of `request`."""
+        return _etag(self._repo_body(repo, self._auth(request) is True), self.weak_etags)
+
     def _not_modified(self, request: Recorded, repo: Repo) -> bool:
         header = request.headers.get("if-none-match")
         if not header:
             return False
-        etag = _etag(self._repo_body(repo, self._auth(request) is True))
+        # Weak comparison (RFC 9110 13.1.2), as GitHub does: W/"x" matches "x" and W/"x".
+        etag = _etag(self._repo_body(repo, self._auth(request) is True), weak=False)
         tags = {t.strip().removeprefix("W/") for t in header.split(",")}
         return etag in tags or "*" in tags
 
@@ -171,7 +192,9 @@ class GitHubDouble(DoubleServer):
             {"message": message, "documentation_url": RATE_DOCS}, separators=(",", ":")
         )
         return Answer(
-            403, body.encode("utf-8"), {"content-type": JSON_TYPE, **self._rate_headers()}
+            self.exhausted_status,
+            body.encode("utf-8"),
+            {"content-type": JSON_TYPE, **self._rate_headers()},
         )
 
     def _rate_limit(self) -> Answer:
@@ -219,7 +242,7 @@ class GitHubDouble(DoubleServer):
                 ]
             }
             return json_answer(
-                200,
+                self.graphql_exhausted_status,
                 body,
                 compact=True,
                 content_type=JSON_TYPE,
@@ -256,5 +279,5 @@ class GitHubDouble(DoubleServer):
         )
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest() + '"'
+def _etag(body: bytes, weak: bool) -> str:
+    return ("W/" if weak else "") + '"' + hashlib.sha256(body).hexdigest() + '"'
