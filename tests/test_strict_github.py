@@ -241,3 +241,31 @@ def test_double_compares_if_none_match_weakly(api, world):
         assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tag)
     other = requests.get(f"{api.github.url}/repos/o/r", headers={"If-None-Match": 'W/"x"'})
     assert other.status_code == 200
+
+
+# -- answers of the wrong shape (found by tests/test_fuzz_answers.py) ----------------------------
+
+
+def test_rest_answer_that_is_not_an_object_fails_only_its_repository(api, world, tmp_path, run):
+    catalog = five_repos(world, tmp_path)
+    api.github.inject(
+        Fault.status(200, b"[]", {"content-type": "application/json"}),
+        match=lambda r: r.path == "/repos/o/r2",
+    )
+    outcome = run(*GITHUB_ONLY, catalog_dir=catalog)
+    assert outcome.code == 1, outcome.out  # r2 failed: needs attention, named
+    assert stars(catalog) == [10, 0, 30, 40, 50]
+    assert "r2.prototxt: github" in outcome.out and "unexpected" not in outcome.out.lower()
+
+
+def test_graphql_answer_whose_data_is_not_an_object_is_retried(
+    api_with, world, tmp_path, run, monkeypatch
+):
+    api = api_with(github={"token": TOKEN})
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    catalog = five_repos(world, tmp_path)
+    api.github.inject(Fault.status(200, {"data": 1}, {"content-type": "application/json"}))
+    outcome = run(*GITHUB_ONLY, catalog_dir=catalog)
+    assert outcome.code == 0, outcome.out
+    assert api.github.count("POST", "/graphql") == 2
+    assert stars(catalog) == [10, 20, 30, 40, 50]
