@@ -20,9 +20,42 @@ PREFECT = str(Path(sys.executable).with_name("prefect"))
 
 
 def free_port() -> int:
+    """A port free a moment ago. Another process may take it before our server binds it:
+    start_server then starts again on another, and only a server of ours counts as up."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+PORT_TAKEN = ("already in use", "address in use", "errno 98")
+
+
+def listens(group: int, port: int) -> bool:
+    """Whether a process of process group `group` holds the listening TCP socket on `port`
+    (read from Linux's /proc; True where there is no /proc to ask)."""
+    if not Path("/proc/net/tcp").exists():
+        return True
+    sockets = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()  # sl local_address rem_address st ... inode
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                sockets.add(f"socket:[{fields[9]}]")
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            if int((process / "stat").read_text().rsplit(")", 1)[1].split()[2]) != group:
+                continue
+            if any(os.readlink(fd) in sockets for fd in (process / "fd").iterdir()):
+                return True
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not ours to read
+    return False
 
 
 class LocalPrefect:
@@ -31,20 +64,24 @@ class LocalPrefect:
 
     def __init__(self, folder: Path, extra_env: dict[str, str], api_url: str | None = None):
         self.folder = folder
-        self.port = free_port()
-        home = folder / "prefect-home"
-        home.mkdir(parents=True)
-        self.api_url = api_url or f"http://127.0.0.1:{self.port}/api"
+        self.home = folder / "prefect-home"
+        self.home.mkdir(parents=True)
+        self.extra_env, self.own_server = extra_env, api_url is None
+        self.started: list[subprocess.Popen] = []
+        self._use(free_port(), api_url)
+
+    def _use(self, port: int, api_url: str | None = None) -> None:
+        self.port = port
+        self.api_url = api_url or f"http://127.0.0.1:{port}/api"
         self.env = child_env(
-            home,
+            self.home,
             {
-                **extra_env,
+                **self.extra_env,
                 "PREFECT_API_URL": self.api_url,
-                "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+                "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{self.home / 'prefect.db'}",
                 "PREFECT_UI_ENABLED": "false",
             },
         )
-        self.started: list[subprocess.Popen] = []
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         """A background prefect command in its own process group, logging to FOLDER/NAME.log."""
@@ -76,22 +113,34 @@ class LocalPrefect:
         assert done.returncode == 0, done.stdout + done.stderr
         return done
 
-    def start_server(self, wait: bool = True) -> None:
-        self.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(self.port))
-        if wait:
-            self.wait_healthy()
+    def start_server(self, wait: bool = True, attempts: int = 5) -> None:
+        """Start this home's server (before any other command: a retry changes the port and
+        the API URL in `env`). When the port was taken meanwhile, again on another."""
+        assert self.own_server and not self.started, "start the server first, on a port of ours"
+        for attempt in range(1, attempts + 1):
+            self.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(self.port))
+            if not wait or self.wait_healthy():
+                return
+            server = self.started.pop()
+            server.wait(timeout=20)
+            taken = any(words in self.log("server").lower() for words in PORT_TAKEN)
+            assert taken and attempt < attempts, self.log("server")
+            self._use(free_port())
 
-    def wait_healthy(self, timeout: float = 240) -> None:
-        """Until the API answers (a busy machine can take a minute to start a server)."""
+    def wait_healthy(self, timeout: float = 240) -> bool:
+        """Until the API answers, from our own server if we started one (a busy machine can
+        take a minute to start a server); False if our server ended first."""
         deadline = time.monotonic() + timeout
+        server = next((p for p in self.started if p.args[1:2] == ["server"]), None)
         while True:
             try:
-                if requests.get(f"{self.api_url}/health", timeout=5).ok:
-                    return
+                healthy = requests.get(f"{self.api_url}/health", timeout=5).ok
             except requests.RequestException:
-                pass
-            server = next((p for p in self.started if p.args[1:2] == ["server"]), None)
-            assert server is None or server.poll() is None, self.log("server")
+                healthy = False
+            if server is not None and server.poll() is not None:
+                return False
+            if healthy and (server is None or listens(server.pid, self.port)):
+                return True
             assert time.monotonic() < deadline, (
                 self.log("server") if server else "no answer from " + self.api_url
             )
