@@ -57,6 +57,18 @@ class Outcome:
     code: int
     out: str
     err: str
+    # The UTC days (on the run's clock) the run may have dated what it wrote: the day it started
+    # and the day it ended, one day unless a UTC midnight passed meanwhile. Compare with these,
+    # never with a "today" taken after the run.
+    days: tuple[str, ...] = ()
+
+
+def run_days(started: float) -> tuple[str, ...]:
+    """The days of a run that started at `started` (the run's clock) and has just ended."""
+    from enrich import clock
+    from enrich.run import today_utc
+
+    return tuple(sorted({today_utc(started), today_utc(clock.now())}))
 
 
 CREDENTIALS = (
@@ -107,6 +119,7 @@ def catalog(tmp_path) -> Path:
 @pytest.fixture
 def run(prefect_server, tmp_path, capsys):
     """Run `python -m flows.enrich` in-process with the given flags; returns exit code and output."""
+    from enrich import clock
     from flows.enrich import main
 
     def invoke(
@@ -117,9 +130,10 @@ def run(prefect_server, tmp_path, capsys):
             argv += ["--catalog", str(catalog_dir)]
         argv += ["--cache-dir", str(cache_dir or tmp_path / "cache")]
         capsys.readouterr()
+        started = clock.now()
         code = main(argv)
         captured = capsys.readouterr()
-        return Outcome(code, captured.out, captured.err)
+        return Outcome(code, captured.out, captured.err, run_days(started))
 
     return invoke
 

@@ -12,7 +12,6 @@ import pytest
 from conftest import make_catalog, read, snapshot
 from doubles import Fault, Paper, World
 
-from enrich.run import today_utc
 
 BATCH_PATH = "/graph/v1/paper/batch"
 MATCH_PATH = "/graph/v1/paper/search/match"
@@ -418,10 +417,8 @@ def test_ids_counts_venue_tldr_abstract_and_authors_are_written_for_a_doi_paper(
     )
     outcome = run(*S2_ONLY, catalog_dir=catalog)
     assert outcome.code == 0, outcome.out
-    today = today_utc()
-    assert (
-        (catalog / "quant.prototxt").read_text(encoding="utf-8")
-        == f"""\
+    assert (catalog / "quant.prototxt").read_text(encoding="utf-8") in [
+        f"""\
 paper {{
   title: "Four Bits Are Enough for Attention"
   url: "https://doi.org/10.1000/quant.7"
@@ -450,7 +447,8 @@ enrichment {{
   venue_year: 2022
 }}
 """
-    )
+        for today in outcome.days
+    ]
 
 
 def test_arxiv_id_from_semantic_scholar_does_not_replace_the_catalogs(api, world, tmp_path, run):
