@@ -5,10 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import DATA, ROOT, Outcome, run_days, snapshot
+from conftest import DATA, ROOT, Outcome, run_clock, run_days, snapshot
 from doubles.world import Paper, stable_hex
 
-from enrich import clock
 
 HALLUCINATE = Paper(
     title="Why Language Models Hallucinate",
@@ -50,7 +49,7 @@ def add_papers(prefect_server, api, tmp_path, capsys):
 
     def invoke(*args: str, catalog_dir) -> Outcome:
         capsys.readouterr()
-        started = clock.now()
+        started = run_clock()
         code = main([*args, "--catalog", str(catalog_dir), "--cache-dir", str(tmp_path / "cache")])
         captured = capsys.readouterr()
         return Outcome(code, captured.out, captured.err, run_days(started))

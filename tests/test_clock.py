@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from conftest import snapshot
+from test_command import one_of_expected_seeds
 
 from enrich import clock
 
@@ -51,3 +52,14 @@ def test_a_clock_offset_that_is_not_a_number_is_a_usage_error(
     outcome = run(catalog_dir=catalog)
     assert outcome.code == 2
     assert "ENRICH_CLOCK_OFFSET='tomorrow'" in outcome.err
+
+
+def test_a_run_across_utc_midnight_is_compared_with_the_days_it_ran(api, catalog, run, monkeypatch):
+    """The run's clock starts 0.05 s before a UTC midnight: what it dates may be either day,
+    and Outcome.days names both (a "today" taken after the run would name only the second)."""
+    now = time.time()
+    monkeypatch.setenv(clock.VARIABLE, str((now // 86400 + 1) * 86400 - 0.05 - now))
+    outcome = run(catalog_dir=catalog)
+    assert outcome.code == 0, outcome.out
+    assert len(outcome.days) == 2
+    assert snapshot(catalog) in one_of_expected_seeds(outcome)
