@@ -55,8 +55,9 @@ def test_a_clock_offset_that_is_not_a_number_is_a_usage_error(
 
 
 def test_a_run_across_utc_midnight_is_compared_with_the_days_it_ran(api, catalog, run, monkeypatch):
-    """The run's clock starts 0.05 s before a UTC midnight: what it dates may be either day,
-    and Outcome.days names both (a "today" taken after the run would name only the second)."""
+    """The run's clock starts 0.05 s before a UTC midnight: it dates what it writes by the day
+    its clock read when it began (either day, depending on how long starting took), and
+    Outcome.days names both, so the comparison holds either way."""
     now = time.time()
     monkeypatch.setenv(clock.VARIABLE, str((now // 86400 + 1) * 86400 - 0.05 - now))
     outcome = run(catalog_dir=catalog)
