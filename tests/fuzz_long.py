@@ -1,4 +1,4 @@
-"""The documented long fuzz run: the properties of tests/test_fuzz.py on >= 100,000 generated inputs per target.
+"""The documented long fuzz run: the properties of tests/test_fuzz.py and tests/test_fuzz_answers.py on >= 100,000 generated inputs per target.
 
     .venv/bin/python tests/fuzz_long.py                          # 100,000 inputs per target
     .venv/bin/python tests/fuzz_long.py --examples 2000 --targets ids,match   # a quick look
@@ -12,6 +12,12 @@ Run from the project root (or anywhere: the script finds its own folder). Target
   match    the title matcher of enrich/match.py (normalise_title, main_title, title_ratio, titles_match, titles_compatible)
   catalog  the catalog reader of enrich/catalog.py: parse_entry on every input, and read_catalog on a real file
            holding it (the file must come out byte for byte as it went in, parsed or not)
+  hosts    the URL parsers on hosts that only name a known one (github.com.evil.com): no identifier
+  titles   the title matcher on titles with no word in common (never match) and on one title restyled
+           (case, punctuation, spacing, a subtitle: always matches)
+  answers  the JSON answer parsers of Semantic Scholar and OpenReview: any shape gives a clean record
+  github   GitHub's answer parsers: a REST repository object, one GraphQL repository, a whole GraphQL answer
+           through classify and validate (a record only from its own alias, never 0 for a missing count)
 
 The CI suite (tests/test_fuzz.py) stops at the first counterexample; this run does not: each violation is
 recorded (by property and failing line, with its count and shortest input) and generation goes on, so the
@@ -34,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 import test_fuzz
+import test_fuzz_answers
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -122,7 +129,49 @@ def targets(scratch: Path) -> dict[str, tuple]:
                 ("check_read_catalog", read_catalog),
             ],
         ),
+        "hosts": (test_fuzz.FOREIGN_URLS, [("check_foreign_host", test_fuzz.check_foreign_host)]),
+        "titles": (
+            st.tuples(
+                st.tuples(test_fuzz.TITLE_A, test_fuzz.TITLE_B), test_fuzz.same_title_restyled()
+            ),
+            [
+                (
+                    "check_unrelated_titles",
+                    lambda pairs: test_fuzz.check_unrelated_titles(*pairs[0]),
+                ),
+                ("check_restyled_title", lambda pairs: test_fuzz.check_restyled_title(*pairs[1])),
+            ],
+        ),
+        "answers": (
+            test_fuzz_answers.ANSWERS,
+            [
+                ("check_semantic_scholar_paper", test_fuzz_answers.check_semantic_scholar_paper),
+                ("check_openreview_note", test_fuzz_answers.check_openreview_note),
+            ],
+        ),
+        "github": (
+            st.tuples(
+                test_fuzz_answers.REST_OBJECTS,
+                test_fuzz_answers.GRAPHQL_OBJECTS,
+                test_fuzz_answers.GRAPHQL_STATUSES,
+                test_fuzz_answers.GRAPHQL_ANSWERS,
+            ),
+            [
+                ("check_github_rest", lambda parts: test_fuzz_answers.check_github_rest(parts[0])),
+                (
+                    "check_github_graphql_repo",
+                    lambda parts: test_fuzz_answers.check_github_graphql_repo(parts[1]),
+                ),
+                (
+                    "check_graphql_answer",
+                    lambda parts: test_fuzz_answers.check_graphql_answer(parts[2], parts[3]),
+                ),
+            ],
+        ),
     }
+
+
+TARGETS = ("ids", "match", "catalog", "hosts", "titles", "answers", "github")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
         help="generated inputs per target (default 100,000)",
     )
     parser.add_argument(
-        "--targets", default="ids,match,catalog", help="comma-separated: ids, match, catalog"
+        "--targets",
+        default=",".join(TARGETS),
+        help=f"comma-separated: {', '.join(TARGETS)}",
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fuzz-long-") as scratch:

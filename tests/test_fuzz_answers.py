@@ -69,16 +69,24 @@ def check_record(record: PaperRecord) -> None:
         assert number is None or isinstance(number, int)
 
 
+def check_semantic_scholar_paper(paper: dict) -> None:
+    check_record(record_from_paper(paper))
+
+
+def check_openreview_note(note: dict) -> None:
+    check_record(record_from_note(note, "abcde12345"))
+
+
 @settings(max_examples=600, **CI)
 @given(ANSWERS)
 def test_any_semantic_scholar_paper_object_gives_a_clean_record(paper):
-    check_record(record_from_paper(paper))
+    check_semantic_scholar_paper(paper)
 
 
 @settings(max_examples=600, **CI)
 @given(ANSWERS)
 def test_any_openreview_note_gives_a_clean_record(note):
-    check_record(record_from_note(note, "abcde12345"))
+    check_openreview_note(note)
 
 
 # -- GitHub: a repository object (REST or one GraphQL alias) and a whole GraphQL answer ----------
@@ -125,16 +133,28 @@ def check_repo(parse, keys: tuple[str, ...], answer: object) -> None:
     assert isinstance(record.archived, bool)
 
 
-@settings(max_examples=600, **CI)
-@given(repo_objects(github._REST_KEYS, ("owner", "name", "id")))
-def test_any_github_rest_answer_gives_its_own_record_or_a_broken_answer(answer):
+def check_github_rest(answer: object) -> None:
     check_repo(github.record_from_rest, github._REST_KEYS, answer)
 
 
-@settings(max_examples=600, **CI)
-@given(repo_objects(github._GRAPHQL_KEYS))
-def test_any_github_graphql_repository_gives_its_own_record_or_a_broken_answer(answer):
+def check_github_graphql_repo(answer: object) -> None:
     check_repo(github.record_from_graphql, github._GRAPHQL_KEYS, answer)
+
+
+REST_OBJECTS = repo_objects(github._REST_KEYS, ("owner", "name", "id"))
+GRAPHQL_OBJECTS = repo_objects(github._GRAPHQL_KEYS)
+
+
+@settings(max_examples=600, **CI)
+@given(REST_OBJECTS)
+def test_any_github_rest_answer_gives_its_own_record_or_a_broken_answer(answer):
+    check_github_rest(answer)
+
+
+@settings(max_examples=600, **CI)
+@given(GRAPHQL_OBJECTS)
+def test_any_github_graphql_repository_gives_its_own_record_or_a_broken_answer(answer):
+    check_github_graphql_repo(answer)
 
 
 BATCH = ["o/r", "a/b", "x/y"]
@@ -210,7 +230,10 @@ def check_graphql_answer(status: int, body: object) -> None:
     assert set(answers) <= set(BATCH)
 
 
+GRAPHQL_STATUSES = st.sampled_from([200, 200, 200, 403, 429, 502])
+
+
 @settings(max_examples=800, **CI)
-@given(st.sampled_from([200, 200, 200, 403, 429, 502]), GRAPHQL_ANSWERS)
+@given(GRAPHQL_STATUSES, GRAPHQL_ANSWERS)
 def test_any_github_graphql_answer_gives_each_repository_its_own_record_or_none(status, body):
     check_graphql_answer(status, body)
