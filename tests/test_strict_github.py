@@ -14,7 +14,9 @@ from doubles import Fault, Repo, World
 from test_github import GITHUB_ONLY, TOKEN, entry, five_repos, repo_paths
 
 from enrich import clock
+from enrich.errors import RateLimitExhausted, TransientAnswer
 from enrich.run import today_utc
+from enrich.sources.github import limit_spent
 
 
 @pytest.fixture
@@ -270,3 +272,18 @@ def test_graphql_answer_whose_data_is_not_an_object_is_retried(
     assert outcome.code == 0, outcome.out
     assert api.github.count("POST", "/graphql") == 2
     assert stars(catalog) == [10, 20, 30, 40, 50]
+
+
+@pytest.mark.parametrize(
+    ("reset_in", "waited"),
+    [(150, 151.0), (299, 300.0), (-30, 1.0), (301, None), (3600, None)],
+)
+def test_a_spent_budget_is_waited_for_only_when_its_reset_is_near(reset_in, waited):
+    now = clock.now()
+    spent = limit_spent(now + reset_in)
+    if waited is None:
+        assert isinstance(spent, RateLimitExhausted) and spent.reset_at == now + reset_in
+    else:
+        assert isinstance(spent, TransientAnswer)
+        assert spent.retry_after == pytest.approx(waited, abs=2)
+    assert isinstance(limit_spent(0.0), RateLimitExhausted)  # reset unknown: never waited
