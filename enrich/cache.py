@@ -10,7 +10,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from pathlib import Path
@@ -144,8 +144,9 @@ class Cache:
             if isinstance(fetched_at, (int, float))  # else corrupt: a miss
         }
 
-    def _select(self, columns: str, source: str, keys: Iterable[str]) -> list[tuple[Any, ...]]:
-        """(key, *columns, fetched_at) of the rows for `keys`, 500 keys a query.
+    def _select(self, columns: str, source: str, keys: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+        """(key, *columns, fetched_at) of the rows for `keys`, 500 keys a query, yielded a query
+        at a time (the caller decodes one query's rows before the next are read).
 
         Each query returns its rows as one JSON array (SQLite's json_group_array) rather than
         row by row: Python's sqlite3 lets go of the GIL at every row, and while other fetch
@@ -154,7 +155,6 @@ class Cache:
         holds what JSON cannot (a corrupt BLOB), rows are read one by one."""
         wanted = list(dict.fromkeys(keys))
         names = [name.strip() for name in columns.split(",")]
-        rows: list[tuple[Any, ...]] = []
         with self._lock:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
@@ -169,15 +169,15 @@ class Cache:
                         f"fetched_at) END)) {where}",
                         [source, *chunk],
                     ).fetchone()
-                    rows += [
+                    rows: list[tuple[Any, ...]] = [
                         (*row[:-1], None if row[-1] is None else float(row[-1]))
                         for row in json.loads(packed)
                     ]
                 except (sqlite3.OperationalError, ValueError, TypeError):
-                    rows += self._db.execute(
+                    rows = self._db.execute(
                         f"SELECT key, {', '.join(names)}, fetched_at {where}", [source, *chunk]
                     ).fetchall()
-        return rows
+                yield from rows
 
     def put_many(self, answers: Iterable[Answer]) -> None:
         rows = [
