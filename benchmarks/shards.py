@@ -229,7 +229,13 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def bench(
-    n: int, factor: float, counts: list[int], nightly: bool, work: Path, local: bool = True
+    n: int,
+    factor: float,
+    counts: list[int],
+    nightly: bool,
+    work: Path,
+    local: bool = True,
+    from_cold: tuple[Path, Path] | None = None,
 ) -> dict:
     generated = generate_world(n)
     cold_floor = max(floor_seconds(generated.needs, factor).values())
@@ -244,6 +250,7 @@ def bench(
         "machine": machine(),
         "floor": {"cold": cold_floor, "nightly": night_floor},
         "runs": {},
+        "from_cold": str(from_cold[0].parent) if from_cold is not None else "",
     }
     timeout = (
         20 * cold_floor + 1800
@@ -262,9 +269,13 @@ def bench(
             catalog, cache = work / f"catalog-{name}" / "meta", work / f"cache-{name}"
             for folder in (catalog.parent, cache):
                 shutil.rmtree(folder, ignore_errors=True)
-            write_catalog(generated, catalog)
+            if from_cold is None:
+                write_catalog(generated, catalog)
+            else:  # the catalog and cache a cold run of this size left (benchmarks.run --reuse-cold)
+                shutil.copytree(from_cold[0], catalog, copy_function=shutil.copy2)
+                shutil.copytree(from_cold[1], cache, copy_function=shutil.copy2)
             folders[name] = (catalog, cache)
-        scenarios = [("cold", {})]
+        scenarios = [] if from_cold is not None else [("cold", {})]
         if nightly:
             scenarios.append(("nightly", {"ENRICH_CLOCK_OFFSET": repr(nightly_scenario.SHIFT)}))
         for scenario, extra in scenarios:
@@ -344,6 +355,11 @@ def render(data: dict) -> str:
             lines.append(f"- {run['label']}: {run['message'][:300]}")
     if "moved" in data:
         lines.append(f"- nightly: {data['moved']} papers' values moved in the World")
+    if data.get("from_cold"):
+        lines.append(
+            "- no cold runs here: every nightly run started from the catalog and cache one cold "
+            f"run (`benchmarks.run --reuse-cold`, one run pacing itself) left in {data['from_cold']}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -366,6 +382,13 @@ def main(argv: list[str] | None = None) -> int:
         "--workdir", help="catalogs, caches, logs (default: a temporary folder, removed)"
     )
     parser.add_argument(
+        "--from-cold",
+        metavar="DIR",
+        help="skip the cold runs: start every variant's nightly run from the catalog and cache a "
+        "cold run of the same size left in DIR (`python -m benchmarks.run --sizes N --workdir DIR "
+        "--reuse-cold` keeps them as catalog-N.after-cold and cache-N.after-cold)",
+    )
+    parser.add_argument(
         "--results",
         default=str(HERE / "RESULTS-shards.md"),
         help="the report (default benchmarks/RESULTS-shards.md; the numbers beside it as .json)",
@@ -375,7 +398,19 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="enrich-shards-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        data = bench(args.papers, args.factor, counts, not args.no_nightly, work, not args.no_local)
+        saved = None
+        if args.from_cold:
+            root = Path(args.from_cold)
+            saved = (
+                root / f"catalog-{args.papers}.after-cold",
+                root / f"cache-{args.papers}.after-cold",
+            )
+            missing = [str(folder) for folder in saved if not folder.is_dir()]
+            if missing:
+                parser.error(f"--from-cold: no {' or '.join(missing)}")
+        data = bench(
+            args.papers, args.factor, counts, not args.no_nightly, work, not args.no_local, saved
+        )
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
