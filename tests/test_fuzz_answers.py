@@ -9,7 +9,7 @@ import json
 from types import SimpleNamespace
 
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from enrich.errors import SourceError, TransientAnswer
@@ -79,6 +79,7 @@ def check_openreview_note(note: dict) -> None:
 
 @settings(max_examples=600, **CI)
 @given(ANSWERS)
+@example({"externalIds": {"DOI": "10.1000/A\nB "}})  # found by tests/fuzz_long.py
 def test_any_semantic_scholar_paper_object_gives_a_clean_record(paper):
     check_semantic_scholar_paper(paper)
 

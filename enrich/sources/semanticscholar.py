@@ -138,7 +138,7 @@ def record_from_paper(paper: dict[str, Any]) -> PaperRecord:
         year=paper.get("year") if isinstance(paper.get("year"), int) else None,
         arxiv_id=str(external.get("ArXiv") or ""),
         semantic_scholar_id=str(paper.get("paperId") or ""),
-        doi=str(external.get("DOI") or "").lower(),
+        doi=clean(external.get("DOI")).lower(),
         venue=clean(paper.get("venue")),
         tldr=clean(tldr.get("text")) if isinstance(tldr, dict) else "",
         citation_count=paper.get("citationCount")
