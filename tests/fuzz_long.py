@@ -3,8 +3,10 @@
     .venv/bin/python tests/fuzz_long.py                          # 100,000 inputs per target
     .venv/bin/python tests/fuzz_long.py --examples 2000 --targets ids,match   # a quick look
 
-A full run takes about 7 minutes on 2 CPUs (2026-11-26: ids 100,000 inputs in 121 s, match 100,000 in 79 s,
-catalog 100,000 in 213 s; peak memory 360 MB).
+A full run takes about 30 minutes on 2 CPUs: ids, match and catalog about 7 (2026-11-26: ids 100,000 inputs in
+121 s, match 100,000 in 79 s, catalog 100,000 in 213 s; peak memory 360 MB); the newer targets at 20,000 inputs on a
+busy machine (2026-12-02: github 97 s, answers 104 s, hosts 27 s, titles 58 s), so roughly 24 more minutes at 100,000.
+The answers target found a Semantic Scholar DOI with whitespace in it at 20,000 inputs, which 600 in CI had missed.
 
 Run from the project root (or anywhere: the script finds its own folder). Targets:
 
