@@ -154,7 +154,6 @@ class Cache:
         beside one busy thread instead of 0.2 s. Where SQLite has no JSON functions, or a row
         holds what JSON cannot (a corrupt BLOB), rows are read one by one."""
         wanted = list(dict.fromkeys(keys))
-        names = [name.strip() for name in columns.split(",")]
         with self._lock:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start : start + 500]
@@ -175,7 +174,7 @@ class Cache:
                     ]
                 except (sqlite3.OperationalError, ValueError, TypeError):
                     rows = self._db.execute(
-                        f"SELECT key, {', '.join(names)}, fetched_at {where}", [source, *chunk]
+                        f"SELECT key, {columns}, fetched_at {where}", [source, *chunk]
                     ).fetchall()
                 yield from rows
 

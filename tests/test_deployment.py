@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from datetime import datetime
 
 import pytest
@@ -30,10 +31,9 @@ def prefect_cli(api, tmp_path):
     assert all(process.poll() is not None for process in server.started)
 
 
-def test_nightly_deployment_enriches_renders_commits_and_pushes(prefect_cli, catalog, tmp_path):
-    """The catalog lives in a git checkout whose remote is a bare repository on disk: the
-    nightly enriches, records the history, renders the views, and (commit and push on by
-    default) ends with one commit of all of it, pushed."""
+def catalog_repository(tmp_path: Path, catalog: Path) -> tuple[Path, Path]:
+    """A bare repository on disk as the remote, and a curator's checkout of it holding the
+    catalog (as `meta/`), a README with the list's markers and this project's .gitignore."""
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(remote))
     checkout = clone(remote, tmp_path / "checkout", ("A Curator", "curator@example.org"))
@@ -45,7 +45,15 @@ def test_nightly_deployment_enriches_renders_commits_and_pushes(prefect_cli, cat
             ".gitignore": ".history.lock\n",
         },
         "catalog",
-    )  # as this project's own .gitignore
+    )
+    return remote, checkout
+
+
+def test_nightly_deployment_enriches_renders_commits_and_pushes(prefect_cli, catalog, tmp_path):
+    """The catalog lives in a git checkout whose remote is a bare repository on disk: the
+    nightly enriches, records the history, renders the views, and (commit and push on by
+    default) ends with one commit of all of it, pushed."""
+    remote, checkout = catalog_repository(tmp_path, catalog)
     prefect_cli.start("worker", "worker", "start", "--pool", "enrich-pool")
     run = prefect_cli(
         "deployment",
@@ -198,18 +206,7 @@ def test_a_nightly_with_shards_2_runs_two_shard_runs_side_by_side_then_publishes
     day = time.strftime("%Y-%m-%d", time.gmtime())
     reference = seed_copy(tmp_path / "reference" / "meta")  # the same catalog, one run
     assert run(catalog_dir=reference, cache_dir=tmp_path / "reference-cache").code == 0
-    remote = tmp_path / "remote.git"
-    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(remote))
-    checkout = clone(remote, tmp_path / "checkout", ("A Curator", "curator@example.org"))
-    catalog.rename(checkout / "meta")
-    curator_commit(
-        checkout,
-        {
-            "README.md": "# List\n\n<!-- papers:start -->\n<!-- papers:end -->\n",
-            ".gitignore": ".history.lock\n",
-        },
-        "catalog",
-    )
+    remote, checkout = catalog_repository(tmp_path, catalog)
     prefect_cli.env["PREFECT_WORKER_QUERY_SECONDS"] = "1"  # the shard runs are picked up at once
     prefect_cli(
         "--no-prompt", "deploy", "--prefect-file", "deployments/prefect.yaml", "--name", "shard"
