@@ -211,6 +211,8 @@ def enrich_argv(
     catalog: Path, cache: Path, profile_to: Path | None = None, probe_to: Path | None = None
 ) -> list[str]:
     head = [sys.executable]
+    if profile_to is not None:
+        profile_to.parent.mkdir(parents=True, exist_ok=True)
     if profile_to is not None and PROFILER.startswith("py-spy"):
         # py-spy: every thread, idle time included (wall-time view); py-spy-gil: only the thread holding
         # the GIL at each sample (what keeps the other threads, e.g. a paced send, waiting)
@@ -692,8 +694,8 @@ def comparison(data: dict, before: dict) -> list[str]:
                 f"**{cold['maxrss_mb']:.0f} / {cold['tree_rss_mb']:.0f}** | – | – |",
             ]
         rejected, rejected_b = _rejected(cold), _rejected(cold_b)
-        if warm and warm_b:
-            rejected, rejected_b = rejected + _rejected(warm), rejected_b + _rejected(warm_b)
+        if warm and warm_b and rejected is not None and rejected_b is not None:
+            rejected, rejected_b = rejected + _rejected(warm), rejected_b + _rejected(warm_b)  # type: ignore[operator]
         if rejected is not None:
             per_api = ", ".join(
                 f"{api} {cold['simulator'][api]['rejected']}"

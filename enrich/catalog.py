@@ -8,6 +8,7 @@ import logging
 import os
 import stat
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,18 +158,92 @@ def read_catalog(
     cache (enrich/parsecache.py) instead of being parsed again; the result is the same."""
     catalog = Catalog(removed_temporaries=remove_temporaries(root, shard))
     paths = [path for path in find_files(root) if in_shard(root, path, shard)]
+    seen = _read_paths(paths, catalog, cache_dir)
+    if cache_dir is not None and shard is None:
+        with ParseCache(cache_dir) as store:
+            store.keep_only(seen)
+    return catalog
+
+
+def _read_paths(paths: list[Path], catalog: Catalog, cache_dir: Path | None) -> set[bytes]:
+    """Read `paths` into `catalog`; the digests of the files read."""
     store = ParseCache(cache_dir) if cache_dir is not None else None
     seen: set[bytes] = set()
     try:
         # In slices: only a slice's bytes are held at once, and one query asks for all of them.
         for start in range(0, len(paths), 500):
             _read_slice(paths[start : start + 500], catalog, store, seen)
-        if store is not None and shard is None:
-            store.keep_only(seen)
     finally:
         if store is not None:
             store.close()
-    return catalog
+    return seen
+
+
+Stamp = tuple[int, int, int, int]  # inode, size, mtime ns, ctime ns of the file a path names
+
+
+def _stamps(paths: list[Path]) -> list[Stamp] | None:
+    """Each file's Stamp (links followed); None when one cannot be read."""
+    stamps = []
+    try:
+        for path in paths:
+            status = os.stat(path)
+            stamps.append((status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns))
+    except OSError:
+        return None
+    return stamps
+
+
+class ReadAhead:
+    """The catalog read on a thread before the run needs it: the command starts it while Prefect
+    starts (its temporary server takes seconds in which this process only waits), and the run
+    takes it instead of reading.
+
+    Never trusted blindly: each file is stat'ed before it is read, and `take` hands the read over
+    only when the catalog still holds exactly the same files with the same inode, size, mtime and
+    ctime (an edited or replaced file changes them), and no temporary file of a killed run is
+    left to remove; otherwise it gives None and the run reads the catalog itself. Reading ahead
+    changes no file (no temporaries removed, the parse cache not pruned: that waits for the run,
+    which holds the run lock); the parse cache only gains the parses of files it lacked."""
+
+    def __init__(self, root: Path, shard: tuple[int, int] | None, cache_dir: Path | None):
+        self.key = (root, shard, cache_dir)
+        self._result: tuple[list[Path], list[Stamp], Catalog, set[bytes]] | None = None
+        self._thread = threading.Thread(target=self._read, name="read-ahead", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        root, shard, cache_dir = self.key
+        try:
+            paths = [path for path in find_files(root) if in_shard(root, path, shard)]
+            stamps = _stamps(paths)
+            if stamps is None:
+                return
+            catalog = Catalog()
+            seen = _read_paths(paths, catalog, cache_dir)
+        except Exception:  # whatever went wrong, the run's own read meets it and reports it
+            log.debug("read-ahead failed; the run reads the catalog", exc_info=True)
+            return
+        self._result = paths, stamps, catalog, seen
+
+    def take(
+        self, root: Path, shard: tuple[int, int] | None, cache_dir: Path | None
+    ) -> Catalog | None:
+        """The catalog as read ahead, if it is still the catalog (see the class); else None."""
+        self._thread.join()
+        result, self._result = self._result, None
+        if result is None or (root, shard, cache_dir) != self.key:
+            return None
+        paths, stamps, catalog, seen = result
+        if any(True for _ in root.rglob(f".*{TEMP_MARK}*")):
+            return None  # a killed run's leftovers: the run's read removes them
+        now = [path for path in find_files(root) if in_shard(root, path, shard)]
+        if now != paths or _stamps(now) != stamps:
+            return None
+        if cache_dir is not None and shard is None:
+            with ParseCache(cache_dir) as store:
+                store.keep_only(seen)
+        return catalog
 
 
 def _read_slice(

@@ -165,8 +165,21 @@ def _count_confirmations(report: Report, host: SourceResult | None) -> None:
         ]
 
 
+_ahead: list[catalog_io.ReadAhead] = []  # at most one: the command's (see read_ahead)
+
+
+def read_ahead(options: RunOptions) -> None:
+    """Start reading the catalog on a thread, for the next `run` with the same catalog, shard and
+    cache to take (catalog.ReadAhead: only if no file changed meanwhile). The command calls it
+    just before the flow starts; Prefect's start-up is then spent reading."""
+    _ahead[:] = [catalog_io.ReadAhead(options.catalog, options.shard, options.cache_dir)]
+
+
 def read(options: RunOptions, report: Report) -> list[Entry]:
-    found = catalog_io.read_catalog(options.catalog, options.shard, options.cache_dir)
+    ahead = _ahead.pop() if _ahead else None
+    found = ahead.take(options.catalog, options.shard, options.cache_dir) if ahead else None
+    if found is None:
+        found = catalog_io.read_catalog(options.catalog, options.shard, options.cache_dir)
     report.papers_read = len(found.entries)
     report.skipped_files = found.skipped
     report.removed_temporaries = found.removed_temporaries
