@@ -8,7 +8,9 @@ credentials and their Prefect Secret blocks, pace, cache expiry, the fields it o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextvars
+from collections.abc import Callable, Generator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -288,6 +290,7 @@ def run_batches(
     size: int,
     ask: Callable[[list[str]], Mapping[str, Any]],
     namespace: str | None = None,
+    in_flight: int = 1,
 ) -> RetriesExhausted | None:
     """The one batch loop: ask for `keys` `size` at a time and record what each batch said.
 
@@ -296,29 +299,75 @@ def run_batches(
     `namespace`, answers are cached there (else `ask` caches them itself). A batch that fails
     (SourceError) fails its keys and the loop goes on; an API that stays down after every
     retry (RetriesExhausted) fails every key left and ends the loop, returning that error;
-    a source refusing us as a whole (SourceUnavailable) is raised to the caller."""
+    a source refusing us as a whole (SourceUnavailable) is raised to the caller.
+
+    `in_flight` > 1 (only for an API that accepts overlapping requests, and only with an `ask`
+    that touches nothing but the HTTP client): up to that many batches are asked at once, on
+    threads, while this thread records the answers, in order. The client's pacer still spaces
+    the sends, so the API sees the same pace; what overlaps is each answer's latency and our
+    reading of the one before (a serial loop pays both between two paced sends)."""
     done = 0
-    for batch in chunks(keys, size):
-        try:
-            answers = ask(batch)
-        except SourceUnavailable:
-            raise
-        except RetriesExhausted as error:  # down for us: don't hammer it with the rest
-            fail_all(result, keys[done:], error)
-            return error
-        except SourceError as error:
-            fail_all(result, batch, error)
-        else:
-            for key, record in answers.items():
-                if record is None:
-                    result.not_found.add(key)
-                else:
-                    result.records[key] = record
-                result.checked[key] = ctx.now
-            if namespace is not None:
-                ctx.cache.put_many(
-                    answer_for(namespace, key, record, ctx.now) for key, record in answers.items()
-                )
-        done += len(batch)
-        ctx.progress(done, len(keys))
+    outcomes = _asked(ask, chunks(keys, size), in_flight)
+    try:
+        for batch, outcome in outcomes:
+            if isinstance(outcome, SourceUnavailable):
+                raise outcome
+            if isinstance(outcome, RetriesExhausted):  # down for us: don't hammer it with the rest
+                fail_all(result, keys[done:], outcome)
+                return outcome
+            if isinstance(outcome, SourceError):
+                fail_all(result, batch, outcome)
+            else:
+                for key, record in outcome.items():
+                    if record is None:
+                        result.not_found.add(key)
+                    else:
+                        result.records[key] = record
+                    result.checked[key] = ctx.now
+                if namespace is not None:
+                    ctx.cache.put_many(
+                        answer_for(namespace, key, record, ctx.now)
+                        for key, record in outcome.items()
+                    )
+            done += len(batch)
+            ctx.progress(done, len(keys))
+    finally:
+        outcomes.close()  # no batch is started after the loop ends
     return None
+
+
+Outcome = Mapping[str, Any] | SourceError
+
+
+def _ask_one(ask: Callable[[list[str]], Mapping[str, Any]], batch: list[str]) -> Outcome:
+    try:
+        return ask(batch)
+    except SourceError as error:  # RetriesExhausted and SourceUnavailable included
+        return error
+
+
+def _asked(
+    ask: Callable[[list[str]], Mapping[str, Any]], batches: list[list[str]], in_flight: int
+) -> Generator[tuple[list[str], Outcome], None, None]:
+    """Each batch with its answers (or its SourceError), in order; up to `in_flight` asked at
+    once. Closing the generator starts no further batch and waits for those under way."""
+    if in_flight <= 1 or len(batches) <= 1:
+        for batch in batches:
+            yield batch, _ask_one(ask, batch)
+        return
+    pool = ThreadPoolExecutor(in_flight, thread_name_prefix="batch")
+    pending: list[tuple[list[str], Future[Outcome]]] = []
+    try:
+        for batch in batches:
+            # Each batch in a copy of this thread's context (Prefect's run context included).
+            pending.append(
+                (batch, pool.submit(contextvars.copy_context().run, _ask_one, ask, batch))
+            )
+            if len(pending) >= in_flight:
+                first, future = pending.pop(0)
+                yield first, future.result()
+        while pending:
+            first, future = pending.pop(0)
+            yield first, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -38,6 +38,9 @@ from enrich.sources.base import (
 NAME = "semantic_scholar"
 MATCH = "semantic_scholar_match"  # cache namespace of title searches: asked once ever
 BATCH = 500
+# Two batches under way at once, still one send a second: the next batch is on its way while the
+# last one's 500 papers are read and cached, instead of after (a serial loop paid both).
+IN_FLIGHT = 2
 FIELDS = "paperId,externalIds,title,abstract,venue,year,publicationDate,citationCount,influentialCitationCount,authors,tldr"
 log = logging.getLogger(__name__)
 
@@ -175,7 +178,9 @@ def _fetch(source: SemanticScholar, wanted: list[Query], ctx: Context) -> Source
 
     # Once the API is down for us (every retry spent), ask it nothing more.
     down = (
-        run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=NAME) if todo.to_ask else None
+        run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=NAME, in_flight=IN_FLIGHT)
+        if todo.to_ask
+        else None
     )
     # What no id answered is matched by title, once ever.
     unanswered = [by_key[k] for k in todo.cached if todo.cached[k].status == NOT_FOUND]
@@ -212,6 +217,8 @@ def _remember_by_paper_id(ctx: Context, result: SourceResult, cached: dict[str, 
 
 
 def _batch(client: HttpClient, base: str, batch: list[str]) -> list[Any]:
+    decoded: list[list[Any]] = []  # the validated answer, not decoded a second time
+
     def validate(response: requests.Response) -> None:
         try:
             data = response.json()
@@ -221,6 +228,7 @@ def _batch(client: HttpClient, base: str, batch: list[str]) -> list[Any]:
             raise TransientAnswer(
                 f"batch answer has {len(data) if isinstance(data, list) else 'no'} items for {len(batch)} ids"
             )
+        decoded[:] = [data]
 
     response = client.request(
         "POST",
@@ -233,8 +241,7 @@ def _batch(client: HttpClient, base: str, batch: list[str]) -> list[Any]:
         raise SourceError(
             NAME, f"batch answered HTTP {response.status_code}: {_error_text(response)}"
         )
-    papers: list[Any] = response.json()  # validated: a list of len(batch)
-    return papers
+    return decoded[0]  # validated: a list of len(batch)
 
 
 def _resolve_by_title(
