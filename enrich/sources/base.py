@@ -290,7 +290,7 @@ def run_batches(
     size: int,
     ask: Callable[[list[str]], Mapping[str, Any]],
     namespace: str | None = None,
-    in_flight: int = 1,
+    ask_ahead: bool = False,
 ) -> RetriesExhausted | None:
     """The one batch loop: ask for `keys` `size` at a time and record what each batch said.
 
@@ -301,13 +301,12 @@ def run_batches(
     retry (RetriesExhausted) fails every key left and ends the loop, returning that error;
     a source refusing us as a whole (SourceUnavailable) is raised to the caller.
 
-    `in_flight` > 1 (only for an API that accepts overlapping requests, and only with an `ask`
-    that touches nothing but the HTTP client): up to that many batches are asked at once, on
-    threads, while this thread records the answers, in order. The client's pacer still spaces
-    the sends, so the API sees the same pace; what overlaps is each answer's latency and our
-    reading of the one before (a serial loop pays both between two paced sends)."""
+    `ask_ahead`: the next batch is asked (on a thread of its own) while this thread records and
+    caches the answers of the one before. Requests stay one at a time, in order, paced as
+    before: only our own reading and writing overlaps the wait for the next answer. Only for an
+    `ask` that touches nothing but the HTTP client and its own state."""
     done = 0
-    outcomes = _asked(ask, chunks(keys, size), in_flight)
+    outcomes = _asked(ask, chunks(keys, size), ask_ahead)
     try:
         for batch, outcome in outcomes:
             if isinstance(outcome, SourceUnavailable):
@@ -347,23 +346,26 @@ def _ask_one(ask: Callable[[list[str]], Mapping[str, Any]], batch: list[str]) ->
 
 
 def _asked(
-    ask: Callable[[list[str]], Mapping[str, Any]], batches: list[list[str]], in_flight: int
+    ask: Callable[[list[str]], Mapping[str, Any]], batches: list[list[str]], ahead: bool
 ) -> Generator[tuple[list[str], Outcome], None, None]:
-    """Each batch with its answers (or its SourceError), in order; up to `in_flight` asked at
-    once. Closing the generator starts no further batch and waits for those under way."""
-    if in_flight <= 1 or len(batches) <= 1:
+    """Each batch with its answers (or its SourceError), in order. `ahead`: one worker thread
+    asks them one after the other, at most one batch beyond the one being recorded (why one
+    thread: two requests under way at once would meet a rate limit at the API as soon as network
+    jitter brought two arrivals closer than our pace). Closing the generator starts no further
+    batch and waits for the one under way."""
+    if not ahead or len(batches) <= 1:
         for batch in batches:
             yield batch, _ask_one(ask, batch)
         return
-    pool = ThreadPoolExecutor(in_flight, thread_name_prefix="batch")
+    pool = ThreadPoolExecutor(1, thread_name_prefix="ask-ahead")
     pending: list[tuple[list[str], Future[Outcome]]] = []
     try:
         for batch in batches:
-            # Each batch in a copy of this thread's context (Prefect's run context included).
+            # In a copy of this thread's context (Prefect's run context included).
             pending.append(
                 (batch, pool.submit(contextvars.copy_context().run, _ask_one, ask, batch))
             )
-            if len(pending) >= in_flight:
+            if len(pending) == 2:
                 first, future = pending.pop(0)
                 yield first, future.result()
         while pending:

@@ -31,9 +31,6 @@ from enrich.sources.base import (
 )
 
 NAME = "huggingface"
-# Two requests under way at once, still one sent every half second: one request a paper, so a
-# serial loop would add every answer's latency to the pace (7,045 papers in a cold 20,000 run).
-IN_FLIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -116,7 +113,7 @@ class HuggingFace(SourceBase):
             progress(done, total) if done % 50 == 0 or done == total else None
         )
         try:
-            run_batches(ctx, result, todo.to_ask, 1, ask, namespace=self.name, in_flight=IN_FLIGHT)
+            run_batches(ctx, result, todo.to_ask, 1, ask, namespace=self.name, ask_ahead=True)
         except SourceUnavailable as error:
             fail_all(result, [k for k in todo.to_ask if k not in result.checked], error)
             result.problems.append(str(error))

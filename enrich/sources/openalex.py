@@ -34,9 +34,6 @@ from enrich.sources.base import (
 
 NAME = "openalex"
 BATCH = 100  # OpenAlex takes at most 100 values in one OR filter
-# Two requests under way at once, still paced: OpenAlex limits requests a second, not connections,
-# and a serial loop would wait out each answer's latency (183 batches at 20,000 papers).
-IN_FLIGHT = 2
 SELECT = "id,doi,title,publication_year,primary_location,authorships,cited_by_count"
 PUBLISHED = (
     "journal",
@@ -151,9 +148,7 @@ class OpenAlex(SourceBase):
             return _works(ctx, base, key, batch)
 
         try:
-            run_batches(
-                ctx, result, todo.to_ask, BATCH, ask, namespace=self.name, in_flight=IN_FLIGHT
-            )
+            run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=self.name, ask_ahead=True)
         except (
             DailyAllowanceSpent
         ) as error:  # like a spent GitHub budget: the rest waits for the next run

@@ -38,9 +38,6 @@ from enrich.sources.base import (
 NAME = "semantic_scholar"
 MATCH = "semantic_scholar_match"  # cache namespace of title searches: asked once ever
 BATCH = 500
-# Two batches under way at once, still one send a second: the next batch is on its way while the
-# last one's 500 papers are read and cached, instead of after (a serial loop paid both).
-IN_FLIGHT = 2
 FIELDS = "paperId,externalIds,title,abstract,venue,year,publicationDate,citationCount,influentialCitationCount,authors,tldr"
 log = logging.getLogger(__name__)
 
@@ -178,7 +175,7 @@ def _fetch(source: SemanticScholar, wanted: list[Query], ctx: Context) -> Source
 
     # Once the API is down for us (every retry spent), ask it nothing more.
     down = (
-        run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=NAME, in_flight=IN_FLIGHT)
+        run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=NAME, ask_ahead=True)
         if todo.to_ask
         else None
     )

@@ -1,5 +1,6 @@
-"""Batches under way at once (run_batches' in_flight): answers recorded in order, never more
-than in_flight asked at a time, and the same failure rules as the serial loop."""
+"""Asking the next batch while the last one is recorded (run_batches' ask_ahead): requests stay
+one at a time and in order, answers are recorded in order, and the failure rules are the serial
+loop's."""
 
 from __future__ import annotations
 
@@ -47,30 +48,45 @@ def ctx(tmp_path):
     cache.close()
 
 
-def batches_run(ctx, ask, in_flight, keys=KEYS):
+def batches_run(ctx, ask, ahead, keys=KEYS):
+    """Run the loop; also returns, each time a batch was recorded, how many had been asked
+    by then (after giving an ask-ahead thread time to start the next)."""
     result = SourceResult("test")
-    progress: list[int] = []
-    ctx.progress = lambda done, total: progress.append(done)
-    error = run_batches(ctx, result, keys, 2, ask, in_flight=in_flight)
+    progress: list[tuple[int, int]] = []
+
+    def recorded(done: int, total: int) -> None:
+        time.sleep(0.05)
+        progress.append((done, len(ask.asked)))
+
+    ctx.progress = recorded
+    error = run_batches(ctx, result, keys, 2, ask, ask_ahead=ahead)
     return result, error, progress
 
 
-@pytest.mark.parametrize("in_flight", [1, 2, 3])
-def test_same_result_as_the_serial_loop_in_order(ctx, in_flight):
+@pytest.mark.parametrize("ahead", [False, True])
+def test_same_result_as_the_serial_loop_in_order(ctx, ahead):
     ask = Asker()
-    result, error, progress = batches_run(ctx, ask, in_flight)
+    result, error, progress = batches_run(ctx, ask, ahead)
     assert error is None
     assert list(result.checked) == KEYS  # recorded in the keys' order
     assert sorted(result.not_found) == [k for k in KEYS if k.endswith("3")]
     assert list(result.records) == [k for k in KEYS if not k.endswith("3")]
-    assert progress == list(range(2, 21, 2))
-    assert ask.most == in_flight  # that many at once, never more
+    assert [done for done, _ in progress] == list(range(2, 21, 2))
+    assert [batch[0] for batch in ask.asked] == KEYS[::2]  # asked in order
+    assert ask.most == 1  # one request at a time, always
 
 
-@pytest.mark.parametrize("in_flight", [1, 2])
-def test_a_failing_batch_fails_only_its_keys(ctx, in_flight):
+def test_the_next_batch_is_asked_while_one_is_recorded(ctx):
+    _, _, serial = batches_run(ctx, Asker(), False)
+    assert [asked for _, asked in serial] == list(range(1, 11))
+    _, _, ahead = batches_run(ctx, Asker(), True)
+    assert [asked for _, asked in ahead] == [*range(2, 11), 10]
+
+
+@pytest.mark.parametrize("ahead", [False, True])
+def test_a_failing_batch_fails_only_its_keys(ctx, ahead):
     ask = Asker({"k04": SourceError("test", "bad batch")})
-    result, error, _ = batches_run(ctx, ask, in_flight)
+    result, error, _ = batches_run(ctx, ask, ahead)
     assert error is None
     assert sorted(result.failed) == ["k04", "k05"]
     assert len(result.checked) == 18
@@ -88,10 +104,10 @@ def test_down_fails_the_rest_and_starts_nothing_more(ctx, in_flight):
     )  # three answered, the failing one, those already under way
 
 
-@pytest.mark.parametrize("in_flight", [1, 2])
-def test_unavailable_is_raised_after_the_batches_before_it(ctx, in_flight):
+@pytest.mark.parametrize("ahead", [False, True])
+def test_unavailable_is_raised_after_the_batches_before_it(ctx, ahead):
     ask = Asker({"k08": SourceUnavailable("test", "refused")})
     result = SourceResult("test")
     with pytest.raises(SourceUnavailable):
-        run_batches(ctx, result, KEYS, 2, ask, in_flight=in_flight)
+        run_batches(ctx, result, KEYS, 2, ask, ask_ahead=ahead)
     assert list(result.checked) == KEYS[:8]
