@@ -127,8 +127,10 @@ class Cache:
         With `decode`, a found answer's payload is the record it decodes to (and a payload
         that no longer decodes is a miss): only records stay in memory, not JSON trees."""
         found: dict[str, Answer] = {}
+        # json(payload): the packed query carries each payload as JSON, not as a JSON string to
+        # decode a second time (17,600 cached arXiv records on a nightly run at 20,000 papers).
         for key, status, payload, etag, fetched_at in self._select(
-            "status, payload, etag", source, keys
+            "status, json(payload), etag", source, keys
         ):
             answer = _decode(source, key, status, payload, etag, fetched_at, decode)
             if answer is not None:
@@ -173,8 +175,9 @@ class Cache:
                         for row in json.loads(packed)
                     ]
                 except (sqlite3.OperationalError, ValueError, TypeError):
+                    plain = columns.replace("json(payload)", "payload")  # each row as stored
                     rows = self._db.execute(
-                        f"SELECT key, {columns}, fetched_at {where}", [source, *chunk]
+                        f"SELECT key, {plain}, fetched_at {where}", [source, *chunk]
                     ).fetchall()
                 yield from rows
 
@@ -227,13 +230,13 @@ def _decode(
     source: str,
     key: str,
     status: str,
-    payload: str | None,
+    payload: Any,  # the stored JSON text, or already decoded (Cache._select's packed query)
     etag: str | None,
     fetched_at: float,
     decode: Callable[[dict[str, Any]], object] | None = None,
 ) -> Answer | None:
     try:
-        data = None if payload is None else json.loads(payload)
+        data = json.loads(payload) if isinstance(payload, (str, bytes, bytearray)) else payload
         if status not in (FOUND, NOT_FOUND) or (status == FOUND and not isinstance(data, dict)):
             raise ValueError(f"bad status/payload {status!r}")
         if status == FOUND and decode is not None and isinstance(data, dict):

@@ -75,6 +75,16 @@ def records_for(
     return found
 
 
+def matched_records(
+    entries: Sequence[Entry], lookups: Lookups, results: Mapping[str, SourceResult]
+) -> dict[str, dict[str, Any]]:
+    """records_for every entry, by path: discovery and duplicates both read them."""
+    return {
+        entry.path: records_for(entry.path, lookups, results, entry.info.paper.title)
+        for entry in entries
+    }
+
+
 def _text(records: Mapping[str, Any], attribute: str) -> str:
     return " ".join(str(getattr(record, attribute, "") or "") for record in records.values())
 
@@ -84,6 +94,7 @@ def discover(
     lookups: Lookups,
     results: Mapping[str, SourceResult],
     confirm: Callable[[list[str]], SourceResult] | None,
+    matched: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Discoveries:
     """Venue updates and code for every entry; `confirm(['owner/name', …])` asks the repository
     host about every code candidate in one batched fetch (None: not asked this run, nothing confirmed)."""
@@ -91,7 +102,11 @@ def discover(
     venues: dict[str, tuple[VenueUpdate | None, str]] = {}
     candidates: dict[str, list[str]] = {}
     for entry in entries:
-        records = records_for(entry.path, lookups, results, entry.info.paper.title)
+        records = (
+            matched[entry.path]
+            if matched is not None
+            else records_for(entry.path, lookups, results, entry.info.paper.title)
+        )
         findings = [
             VenueFinding(name, record.venue, getattr(record, "year", None))
             for name, record in records.items()
@@ -203,18 +218,29 @@ def apply(
 
 
 def duplicates(
-    entries: Sequence[Entry], lookups: Lookups, results: Mapping[str, SourceResult]
+    entries: Sequence[Entry],
+    lookups: Lookups,
+    results: Mapping[str, SourceResult],
+    matched: Mapping[str, Mapping[str, Any]] | None = None,
+    views: Mapping[str, EntryView] | None = None,
 ) -> list[tuple[str, list[str]]]:
     """Entries that resolve to the same paper (same arXiv, OpenReview, DOI or Semantic Scholar id,
-    from their links, earlier runs or this run's answers): (the id they share, the paths)."""
+    from their links, earlier runs or this run's answers): (the id they share, the paths).
+    `matched` (matched_records) and `views` (by path) spare computing them again."""
     keys: dict[str, set[str]] = {}
     for entry in entries:
-        view, stored = EntryView.of(entry), entry.info.enrichment
+        view = views[entry.path] if views is not None else EntryView.of(entry)
+        stored = entry.info.enrichment
         found = paper_keys(view.arxiv_id or "", view.openreview_id or "", view.doi or "")
         found |= paper_keys(
             stored.arxiv_id, stored.openreview_id, stored.doi, stored.semantic_scholar_id
         )
-        for record in records_for(entry.path, lookups, results, entry.info.paper.title).values():
+        records = (
+            matched[entry.path]
+            if matched is not None
+            else records_for(entry.path, lookups, results, entry.info.paper.title)
+        )
+        for record in records.values():
             found |= paper_keys(
                 *(
                     str(getattr(record, name, "") or "")

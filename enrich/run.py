@@ -106,13 +106,16 @@ def run(
     gc.freeze()
     try:
         sources = all_sources()
-        lookups = lookups_for(entries, sources)
+        views = {entry.path: EntryView.of(entry) for entry in entries}
+        lookups = lookups_for(entries, sources, views)
         jobs = [job_for(name, lookups[name], settings, options, now) for name in options.sources]
         results = fetch_all(jobs, launch)
+        matched = discover.matched_records(entries, lookups, results)
         found = discover.discover(
-            entries, lookups, results, _confirm(options, settings, now, launch)
+            entries, lookups, results, _confirm(options, settings, now, launch), matched
         )
-        report.duplicates = discover.duplicates(entries, lookups, results)
+        report.duplicates = discover.duplicates(entries, lookups, results, matched, views)
+        del matched, views
         written = write(
             entries,
             results,
@@ -207,12 +210,16 @@ def record_history(
     report.changelog = recorded.section
 
 
-def lookups_for(entries: list[Entry], sources: Mapping[str, Source]) -> dict[str, dict[str, Query]]:
+def lookups_for(
+    entries: list[Entry],
+    sources: Mapping[str, Source],
+    views: Mapping[str, EntryView] | None = None,
+) -> dict[str, dict[str, Query]]:
     """Per source (every registered one: an unasked source's answer is unknown, not absent),
-    per entry path, what it looks up."""
+    per entry path, what it looks up. `views`: each entry's EntryView by path, if made already."""
     lookups: dict[str, dict[str, Query]] = {name: {} for name in sources}
     for entry in entries:
-        view = EntryView.of(entry)
+        view = views[entry.path] if views is not None else EntryView.of(entry)
         for name, source in sources.items():
             query = source.query(view)
             if query is not None:

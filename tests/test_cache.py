@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from enrich import cache as cache_module
 from enrich.cache import FOUND, NOT_FOUND, Answer, Cache
 
 STAMP = 1_764_680_123.456789  # needs 17 significant digits
@@ -70,3 +71,20 @@ def test_many_rows_are_read_packed_one_result_a_query(tmp_path):
     stamps = cache.stamps("s", [f"k{i}" for i in range(5000)])
     assert len(got) == len(stamps) == 5000
     assert len(calls) == 20 and all("json_group_array" in sql for sql in calls)
+
+
+def test_packed_payloads_are_decoded_once(tmp_path, monkeypatch):
+    """The packed query carries each payload as JSON (SQLite's json()), not as a string holding
+    JSON: one decode per query, none per row."""
+    cache = Cache(tmp_path)
+    cache.put_many(
+        Answer("s", f"k{i}", FOUND, {"v": i, "t": "é"}, None, STAMP) for i in range(1000)
+    )
+    decoded: list[object] = []
+    real = cache_module.json.loads
+    monkeypatch.setattr(
+        cache_module.json, "loads", lambda text, *a, **k: decoded.append(1) or real(text, *a, **k)
+    )
+    got = cache.get_many("s", [f"k{i}" for i in range(1000)])
+    assert [got[f"k{i}"].payload for i in range(1000)] == [{"v": i, "t": "é"} for i in range(1000)]
+    assert len(decoded) == 2  # one per query of 500 keys
