@@ -70,3 +70,24 @@ def test_offline_and_refresh(tmp_path):
     refresh = Context(Settings(), cache, None, now=NOW, refresh=True, expiry={"ns": (DAY, DAY)})
     todo = plan(refresh, "ns", ["stale"], PaperRecord.from_json, keep_stale=False)
     assert todo.cached == {} and todo.to_ask == ["stale"] and todo.stale == {}
+
+
+def test_github_keeps_stale_answers_only_for_rest_revalidation(tmp_path, monkeypatch):
+    """With a token GitHub is asked by GraphQL, which has no ETags: its stale answers are not
+    decoded. Without one, REST revalidates them (If-None-Match), so they are."""
+    from enrich.sources import github
+
+    kept: list[bool] = []
+    real = github.plan
+
+    def spy(ctx, namespace, keys, decode, keep_stale=True):
+        kept.append(keep_stale)
+        return real(ctx, namespace, [], decode, keep_stale)  # nothing to ask: no request
+
+    monkeypatch.setattr(github, "plan", spy)
+    cache = Cache(tmp_path)
+    for token in ("secret", None):
+        settings = Settings(credentials={"GITHUB_TOKEN": token} if token else {})
+        ctx = Context(settings, cache, None, now=NOW, expiry=github.source.expiry)
+        github.source.fetch([github.Query("a/b")], ctx)
+    assert kept == [False, True]

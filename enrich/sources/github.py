@@ -89,13 +89,20 @@ class GitHub(SourceBase):
 
     def fetch(self, queries: list[Query], ctx: Context) -> SourceResult:
         result = SourceResult(NAME)
-        todo = plan(ctx, NAME, list(dict.fromkeys(q.key for q in queries)), self.decode)
+        token = ctx.credential("GITHUB_TOKEN")
+        # Stale answers serve only REST's conditional requests (their ETags); GraphQL has none.
+        todo = plan(
+            ctx,
+            NAME,
+            list(dict.fromkeys(q.key for q in queries)),
+            self.decode,
+            keep_stale=not token,
+        )
         apply_cached(result, todo.cached)
         for key, record in result.records.items():
             _note_rename(result, key, record)
         if not todo.to_ask:
             return result
-        token = ctx.credential("GITHUB_TOKEN")
         try:
             if token:
                 run_batches(
