@@ -6,6 +6,8 @@ and the next answer carries the new value.
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 from dataclasses import dataclass, field
 
@@ -90,6 +92,8 @@ class World:
 
     def ensure_repo_ids(self) -> None:
         """Give every repo with id 0 a stable, unique numeric id (repos may be added later)."""
+        if all(repo.id for repo in self.repos):  # every answer asks: keep it cheap
+            return
         taken = {repo.id for repo in self.repos if repo.id}
         for repo in self.repos:
             if repo.id:
@@ -101,6 +105,7 @@ class World:
             taken.add(candidate)
 
 
+@functools.lru_cache(maxsize=None)  # the doubles derive the same ids at every answer
 def stable_int(text: str) -> int:
     """A deterministic integer derived from text (Python's hash() is salted per process)."""
     return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:12], 16)
