@@ -2,7 +2,8 @@
 
 It reuses the test doubles (tests/doubles/) for every answer shape and adds, per API:
 - a pace: the least time between two request arrivals (arXiv 3 s, Semantic Scholar 1 s,
-  OpenReview 1 s = 60/min logged in; Hugging Face 0.5 s; OpenAlex 0.1 s (10 a second);
+  OpenReview 1 s = 60/min logged in; Hugging Face 0.5 s; OpenAlex 0.01 s (its documented
+  "max 100 requests per second", with or without a key; it was 0.1 s, the older docs' 10);
   GitHub: no two requests at once, plus the hourly budget
   of 5,000 points kept by the GitHub double's own counters, refilled every simulated hour);
 - a latency of 100-300 ms (uniform, seeded) from arrival to answer;
@@ -61,7 +62,7 @@ PACE = {
     "openreview": 1.0,
     "github": 0.0,
     "huggingface": 0.5,
-    "openalex": 0.1,
+    "openalex": 0.01,  # "All users: max 100 requests per second" (OpenAlex docs, 2026)
 }
 LATENCY = (0.100, 0.300)  # real seconds, before compression
 GITHUB_BUDGET = (

@@ -222,15 +222,13 @@ def duplicates(
     lookups: Lookups,
     results: Mapping[str, SourceResult],
     matched: Mapping[str, Mapping[str, Any]] | None = None,
-    views: Mapping[str, EntryView] | None = None,
 ) -> list[tuple[str, list[str]]]:
     """Entries that resolve to the same paper (same arXiv, OpenReview, DOI or Semantic Scholar id,
     from their links, earlier runs or this run's answers): (the id they share, the paths).
-    `matched` (matched_records) and `views` (by path) spare computing them again."""
+    `matched` (matched_records) spares finding each entry's records again."""
     keys: dict[str, set[str]] = {}
     for entry in entries:
-        view = views[entry.path] if views is not None else EntryView.of(entry)
-        stored = entry.info.enrichment
+        view, stored = EntryView.of(entry), entry.info.enrichment
         found = paper_keys(view.arxiv_id or "", view.openreview_id or "", view.doi or "")
         found |= paper_keys(
             stored.arxiv_id, stored.openreview_id, stored.doi, stored.semantic_scholar_id

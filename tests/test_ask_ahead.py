@@ -111,3 +111,17 @@ def test_unavailable_is_raised_after_the_batches_before_it(ctx, ahead):
     with pytest.raises(SourceUnavailable):
         run_batches(ctx, result, KEYS, 2, ask, ask_ahead=ahead)
     assert list(result.checked) == KEYS[:8]
+
+
+def test_two_in_flight_for_an_api_that_allows_it(ctx):
+    ask = Asker()
+    result = SourceResult("test")
+    assert run_batches(ctx, result, KEYS, 2, ask, ask_ahead=True, in_flight=2) is None
+    assert list(result.checked) == KEYS  # still recorded in order
+    assert ask.most == 2  # two under way at once, never three
+
+
+def test_in_flight_without_ask_ahead_stays_one_at_a_time(ctx):
+    ask = Asker()
+    run_batches(ctx, SourceResult("test"), KEYS, 2, ask, in_flight=2)
+    assert ask.most == 1

@@ -291,6 +291,7 @@ def run_batches(
     ask: Callable[[list[str]], Mapping[str, Any]],
     namespace: str | None = None,
     ask_ahead: bool = False,
+    in_flight: int = 1,
 ) -> RetriesExhausted | None:
     """The one batch loop: ask for `keys` `size` at a time and record what each batch said.
 
@@ -304,9 +305,12 @@ def run_batches(
     `ask_ahead`: the next batch is asked (on a thread of its own) while this thread records and
     caches the answers of the one before. Requests stay one at a time, in order, paced as
     before: only our own reading and writing overlaps the wait for the next answer. Only for an
-    `ask` that touches nothing but the HTTP client and its own state."""
+    `ask` that touches nothing but the HTTP client and its own state. `in_flight` > 1 (with
+    `ask_ahead`): that many requests may be under way at once, each still let go at the pace:
+    only for an API whose limit is far above our pace, so that no jitter can bring two
+    arrivals closer than its limit."""
     done = 0
-    outcomes = _asked(ask, chunks(keys, size), ask_ahead)
+    outcomes = _asked(ask, chunks(keys, size), in_flight if ask_ahead else 0)
     try:
         for batch, outcome in outcomes:
             if isinstance(outcome, SourceUnavailable):
@@ -346,18 +350,17 @@ def _ask_one(ask: Callable[[list[str]], Mapping[str, Any]], batch: list[str]) ->
 
 
 def _asked(
-    ask: Callable[[list[str]], Mapping[str, Any]], batches: list[list[str]], ahead: bool
+    ask: Callable[[list[str]], Mapping[str, Any]], batches: list[list[str]], workers: int
 ) -> Generator[tuple[list[str], Outcome], None, None]:
-    """Each batch with its answers (or its SourceError), in order. `ahead`: one worker thread
-    asks them one after the other, at most one batch beyond the one being recorded (why one
-    thread: two requests under way at once would meet a rate limit at the API as soon as network
-    jitter brought two arrivals closer than our pace). Closing the generator starts no further
-    batch and waits for the one under way."""
-    if not ahead or len(batches) <= 1:
+    """Each batch with its answers (or its SourceError), in order. `workers` = 0: asked here,
+    one by one. Otherwise asked on that many threads, at most one batch beyond those under way
+    (one worker: requests one after the other, the next sent while this thread records the
+    last). Closing the generator starts no further batch and waits for those under way."""
+    if workers <= 0 or len(batches) <= 1:
         for batch in batches:
             yield batch, _ask_one(ask, batch)
         return
-    pool = ThreadPoolExecutor(1, thread_name_prefix="ask-ahead")
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="ask-ahead")
     pending: list[tuple[list[str], Future[Outcome]]] = []
     try:
         for batch in batches:
@@ -365,7 +368,7 @@ def _asked(
             pending.append(
                 (batch, pool.submit(contextvars.copy_context().run, _ask_one, ask, batch))
             )
-            if len(pending) == 2:
+            if len(pending) > workers:
                 first, future = pending.pop(0)
                 yield first, future.result()
         while pending:
