@@ -105,8 +105,16 @@ class GitHub(SourceBase):
             return result
         try:
             if token:
+                # The next query is sent while the last answer is cached: still one at a time
+                # (GitHub asks for no concurrent requests).
                 run_batches(
-                    ctx, result, todo.to_ask, BATCH, _GraphQL(ctx, result).ask, namespace=NAME
+                    ctx,
+                    result,
+                    todo.to_ask,
+                    BATCH,
+                    _GraphQL(ctx, result).ask,
+                    namespace=NAME,
+                    ask_ahead=True,
                 )
             else:
                 result.problems.append(ANONYMOUS_NOTE)
@@ -176,11 +184,23 @@ def _rate_limited(body: object) -> bool:
     )
 
 
+def _decoded(response: requests.Response) -> Any:
+    """The answer's JSON, decoded once for the three readers of a GraphQL answer (classify,
+    validate, ask); ValueError when it is not JSON."""
+    cached = response.__dict__.get("_enrich_json", _UNDECODED)
+    if cached is _UNDECODED:
+        cached = response.__dict__["_enrich_json"] = response.json()
+    return cached
+
+
+_UNDECODED = object()
+
+
 def classify_graphql(response: requests.Response) -> None:
     """A RATE_LIMITED error is a spent budget whether it comes as HTTP 200 or 403."""
     if response.status_code in (200, 403):
         try:
-            body = response.json()
+            body = _decoded(response)
         except ValueError:
             body = None
         if _rate_limited(body):
@@ -366,7 +386,7 @@ class _GraphQL:
             classify=classify_graphql,
             validate=_answers_every_alias(len(batch)),
         )
-        body = response.json() if response.status_code == 200 else None
+        body = _decoded(response) if response.status_code == 200 else None
         if not isinstance(body, dict):
             raise SourceError(NAME, f"GitHub GraphQL answered HTTP {response.status_code}")
         data, errors = _data_and_errors(body)
@@ -406,8 +426,10 @@ def _answers_every_alias(count: int) -> Callable[[requests.Response], None]:
     """An answer must speak of every repository asked (data or an error naming it), else retry."""
 
     def validate(response: requests.Response) -> None:
-        expect_json(response)
-        body = response.json()
+        try:
+            body = _decoded(response)
+        except ValueError:
+            raise TransientAnswer("answer is not JSON") from None
         if not isinstance(body, dict):
             raise TransientAnswer("GraphQL answer is not an object")
         data, errors = _data_and_errors(body)
