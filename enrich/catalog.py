@@ -206,11 +206,24 @@ class ReadAhead:
     changes no file (no temporaries removed, the parse cache not pruned: that waits for the run,
     which holds the run lock); the parse cache only gains the parses of files it lacked."""
 
+    # What the read logs on its thread is held back (outside the run, Prefect's log handler
+    # would warn that it has no flow run) and logged by `take` in the run, if the read is taken.
+    _LOGGERS = ("enrich.catalog", "enrich.parsecache")
+
     def __init__(self, root: Path, shard: tuple[int, int] | None, cache_dir: Path | None):
         self.key = (root, shard, cache_dir)
         self._result: tuple[list[Path], list[Stamp], Catalog, set[bytes]] | None = None
+        self._held: list[logging.LogRecord] = []
         self._thread = threading.Thread(target=self._read, name="read-ahead", daemon=True)
+        for name in self._LOGGERS:
+            logging.getLogger(name).addFilter(self._hold)
         self._thread.start()
+
+    def _hold(self, record: logging.LogRecord) -> bool:
+        if record.thread != self._thread.ident or record.threadName != self._thread.name:
+            return True
+        self._held.append(record)
+        return False
 
     def _read(self) -> None:
         root, shard, cache_dir = self.key
@@ -231,15 +244,21 @@ class ReadAhead:
     ) -> Catalog | None:
         """The catalog as read ahead, if it is still the catalog (see the class); else None."""
         self._thread.join()
+        for name in self._LOGGERS:
+            logging.getLogger(name).removeFilter(self._hold)
+        held, self._held = self._held, []
         result, self._result = self._result, None
         if result is None or (root, shard, cache_dir) != self.key:
             return None
         paths, stamps, catalog, seen = result
         if any(True for _ in root.rglob(f".*{TEMP_MARK}*")):
             return None  # a killed run's leftovers: the run's read removes them
-        now = [path for path in find_files(root) if in_shard(root, path, shard)]
+        now = [path for path in find_files(root) if in_shard(root, path, shard)]  # logs its own
         if now != paths or _stamps(now) != stamps:
             return None
+        for record in held:
+            if record.funcName != "find_files":
+                logging.getLogger(record.name).handle(record)
         if cache_dir is not None and shard is None:
             with ParseCache(cache_dir) as store:
                 store.keep_only(seen)

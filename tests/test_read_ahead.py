@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT
 
 from enrich import catalog as catalog_io
+from enrich import parsecache
 from enrich import run
 from enrich.report import Report
 
@@ -102,3 +103,20 @@ def test_the_run_takes_the_read_ahead_and_otherwise_reads(seed, tmp_path, monkey
     second = run.read(options, Report(started=0.0))
     assert len(calls) == 1  # changed meanwhile: read again, and the edit is what the run sees
     assert any(e.path == str(target) and e.info.paper.title.startswith("Edited ") for e in second)
+
+
+def test_what_the_read_logs_is_logged_once_by_the_run_that_takes_it(seed, tmp_path, caplog):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / parsecache.FILENAME).write_bytes(b"not a database")
+    outside = tmp_path / "outside.prototxt"
+    outside.write_bytes(a_file(seed).read_bytes())
+    (seed / "link.prototxt").symlink_to(outside)
+    caplog.set_level("WARNING")
+    ahead = catalog_io.ReadAhead(seed, None, cache)
+    ahead._thread.join()
+    assert caplog.records == []  # held back on the read-ahead thread
+    assert ahead.take(seed, None, cache) is not None
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("unreadable" in message for message in messages) == 1
+    assert sum("symlink to outside the catalog" in message for message in messages) == 1
