@@ -9,7 +9,7 @@ import os
 import stat
 import tempfile
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -356,39 +356,20 @@ def write_entries(items: list[tuple[str, bytes]], workers: int = 8) -> dict[str,
     """Replace files atomically: a killed run leaves each file old or new, never half.
     Temporary files (same folder) are written and fsynced in parallel, then renamed over their
     targets, then each folder is fsynced once. Returns the files that could not be written."""
-    with Writer(workers) as writer:
-        for path, content in items:
-            writer.add(path, content)
-    return writer.errors
-
-
-class Writer:
-    """write_entries as the contents come: each file's temporary is written and fsynced on a
-    thread as soon as it is added (while the caller prepares the next); when the block ends
-    they are renamed over their targets in the order added, then each folder is fsynced. If
-    the block raises, nothing is renamed and no temporary is left. `errors`: the files that
-    could not be written."""
-
-    def __init__(self, workers: int = 8):
-        self.errors: dict[str, CatalogError] = {}
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="write")
-        self._pending: list[Future[tuple[str, Path, str | None, CatalogError | None]]] = []
-
-    def add(self, path: str, content: bytes) -> None:
-        self._pending.append(self._pool.submit(_prepare, (path, content)))
-
-    def _rename(self) -> None:
+    errors: dict[str, CatalogError] = {}
+    for start in range(0, len(items), 256):
+        with ThreadPoolExecutor(workers) as pool:
+            prepared = list(pool.map(_prepare, items[start : start + 256]))
         folders = set()
-        for future in self._pending:
-            path, target, temporary, error = future.result()
+        for path, target, temporary, error in prepared:
             if error is not None or temporary is None:
-                self.errors[path] = error or CatalogError(path, "cannot write")
+                errors[path] = error or CatalogError(path, "cannot write")
                 continue
             try:
                 os.replace(temporary, target)
             except OSError as failure:
                 Path(temporary).unlink(missing_ok=True)
-                self.errors[path] = CatalogError(
+                errors[path] = CatalogError(
                     path, f"cannot write: {failure.strerror}", hint="check permissions"
                 )
                 continue
@@ -399,25 +380,7 @@ class Writer:
                 os.fsync(handle)
             finally:
                 os.close(handle)
-
-    def _discard(self) -> None:
-        for future in self._pending:
-            _, _, temporary, _ = future.result()
-            if temporary is not None:
-                Path(temporary).unlink(missing_ok=True)
-
-    def __enter__(self) -> Writer:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        try:
-            if kind is None:
-                self._rename()
-            else:
-                self._discard()
-        finally:
-            self._pool.shutdown(wait=True)
-            self._pending = []
+    return errors
 
 
 def _prepare(item: tuple[str, bytes]) -> tuple[str, Path, str | None, CatalogError | None]:

@@ -384,40 +384,33 @@ def write(
     apply_venues, apply_code = (
         (options.apply_venues, options.apply_code) if options is not None else (False, False)
     )
-    # Each changed file's temporary is written on the writer's threads while the next entries
-    # are merged; all are renamed into place only once every entry is merged.
-    with catalog_io.Writer() as writer:
-        for entry in entries:
-            findings = discover.amend(
-                findings_for(entry.path, lookups, results, sources),
-                by_path.get(entry.path),
-                sources,
-            )
-            merged = merge(entry.info, findings, today)
-            report.suggestions += [
-                (entry.path, text)
-                for text in discover.apply(
-                    merged, by_path.get(entry.path), apply_venues, apply_code
-                )
-            ]
-            for source, found_title in merged.mismatches:
-                report.mismatches.append((entry.path, source, entry.info.paper.title, found_title))
-            if merged.info == entry.info:
-                report.unchanged += 1
-                continue
-            content = catalog_io.render(merged.info)
-            changed.append((entry.path, content, merged.changes))
+    for entry in entries:
+        findings = discover.amend(
+            findings_for(entry.path, lookups, results, sources), by_path.get(entry.path), sources
+        )
+        merged = merge(entry.info, findings, today)
+        report.suggestions += [
+            (entry.path, text)
+            for text in discover.apply(merged, by_path.get(entry.path), apply_venues, apply_code)
+        ]
+        for source, found_title in merged.mismatches:
+            report.mismatches.append((entry.path, source, entry.info.paper.title, found_title))
+        if merged.info == entry.info:
+            report.unchanged += 1
+        else:
+            changed.append((entry.path, catalog_io.render(merged.info), merged.changes))
             if not dry_run:
                 parses[entry.path] = merged.info.SerializeToString()
-                writer.add(entry.path, content)
-    errors = writer.errors
     if dry_run:
         report.diffs += [_diff(path, content) for path, content, _ in changed]
-    elif cache_dir is not None:
-        catalog_io.remember_written(
-            cache_dir,
-            [(content, parses[path]) for path, content, _ in changed if path not in errors],
-        )
+        errors = {}
+    else:
+        errors = catalog_io.write_entries([(path, content) for path, content, _ in changed])
+        if cache_dir is not None:
+            catalog_io.remember_written(
+                cache_dir,
+                [(content, parses[path]) for path, content, _ in changed if path not in errors],
+            )
     report.file_errors += [str(error) for error in errors.values()]
     for path, _, changes in changed:
         if path not in errors:
