@@ -129,10 +129,22 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return max(0.0, when.timestamp() - clock.now())
 
 
+def json_of(response: requests.Response) -> Any:
+    """The answer's JSON, decoded once however many readers it has (classify, validate and the
+    source's own reading); ValueError when it is not JSON."""
+    decoded = response.__dict__.get("_enrich_json", _UNDECODED)
+    if decoded is _UNDECODED:
+        decoded = response.__dict__["_enrich_json"] = response.json()
+    return decoded
+
+
+_UNDECODED = object()
+
+
 def expect_json(response: requests.Response) -> None:
     """A 2xx answer that should be JSON but isn't (HTML page, garbage, cut short) is transient."""
     try:
-        response.json()
+        json_of(response)
     except ValueError:
         raise TransientAnswer("answer is not JSON") from None
 

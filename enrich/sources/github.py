@@ -21,7 +21,7 @@ from enrich.errors import (
     SourceUnavailable,
     TransientAnswer,
 )
-from enrich.http import expect_json, header_number, retry_after_seconds
+from enrich.http import expect_json, header_number, json_of, retry_after_seconds
 from enrich.records import EntryView, RepoRecord
 from enrich.settings import Settings
 from enrich.sources.base import (
@@ -154,7 +154,7 @@ def limit_spent(reset_at: float, what: str = "GitHub rate limit spent") -> Enric
 
 def _message(response: requests.Response) -> str:
     try:
-        body = response.json()
+        body = json_of(response)
     except ValueError:
         return ""
     return str(body.get("message") or "") if isinstance(body, dict) else ""
@@ -184,23 +184,11 @@ def _rate_limited(body: object) -> bool:
     )
 
 
-def _decoded(response: requests.Response) -> Any:
-    """The answer's JSON, decoded once for the three readers of a GraphQL answer (classify,
-    validate, ask); ValueError when it is not JSON."""
-    cached = response.__dict__.get("_enrich_json", _UNDECODED)
-    if cached is _UNDECODED:
-        cached = response.__dict__["_enrich_json"] = response.json()
-    return cached
-
-
-_UNDECODED = object()
-
-
 def classify_graphql(response: requests.Response) -> None:
     """A RATE_LIMITED error is a spent budget whether it comes as HTTP 200 or 403."""
     if response.status_code in (200, 403):
         try:
-            body = _decoded(response)
+            body = json_of(response)
         except ValueError:
             body = None
         if _rate_limited(body):
@@ -335,7 +323,7 @@ class _Rest:
             record: RepoRecord = previous.payload  # planned answers hold their decoded record
         elif response.status_code == 200:
             try:
-                record = record_from_rest(response.json())
+                record = record_from_rest(json_of(response))
             except (ValueError, KeyError, TypeError):
                 result.checked[key] = ctx.now
                 result.failed[key] = "GitHub answer is not the expected JSON"
@@ -386,7 +374,7 @@ class _GraphQL:
             classify=classify_graphql,
             validate=_answers_every_alias(len(batch)),
         )
-        body = _decoded(response) if response.status_code == 200 else None
+        body = json_of(response) if response.status_code == 200 else None
         if not isinstance(body, dict):
             raise SourceError(NAME, f"GitHub GraphQL answered HTTP {response.status_code}")
         data, errors = _data_and_errors(body)
@@ -426,10 +414,8 @@ def _answers_every_alias(count: int) -> Callable[[requests.Response], None]:
     """An answer must speak of every repository asked (data or an error naming it), else retry."""
 
     def validate(response: requests.Response) -> None:
-        try:
-            body = _decoded(response)
-        except ValueError:
-            raise TransientAnswer("answer is not JSON") from None
+        expect_json(response)
+        body = json_of(response)
         if not isinstance(body, dict):
             raise TransientAnswer("GraphQL answer is not an object")
         data, errors = _data_and_errors(body)

@@ -13,7 +13,7 @@ import requests
 
 from enrich.cache import WEEK
 from enrich.errors import SourceError, SourceUnavailable
-from enrich.http import expect_json
+from enrich.http import expect_json, json_of
 from enrich.ids import ARXIV_ID_RE
 from enrich.records import EntryView
 from enrich.sources.base import (
@@ -135,7 +135,7 @@ def _paper(ctx: Context, base: str, arxiv_id: str) -> HuggingFaceRecord | None:
         raise SourceError(
             NAME, f"paper {arxiv_id}: HTTP {response.status_code}: {_error_text(response)}"
         )
-    paper = response.json()
+    paper = json_of(response)
     if not isinstance(paper, dict) or not paper.get("title"):
         raise SourceError(NAME, f"paper {arxiv_id}: the answer is not a paper")
     return HuggingFaceRecord.from_api(paper)
@@ -143,7 +143,7 @@ def _paper(ctx: Context, base: str, arxiv_id: str) -> HuggingFaceRecord | None:
 
 def _error_text(response: requests.Response) -> str:
     try:
-        data = response.json()
+        data = json_of(response)
     except ValueError:
         return response.text[:200]
     return str(data.get("error") if isinstance(data, dict) else data)[:200]

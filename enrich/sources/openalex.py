@@ -14,7 +14,7 @@ import requests
 from enrich.cache import DAY
 from enrich.discovery import institutions_in_author_order
 from enrich.errors import SourceError, SourceUnavailable, TransientAnswer
-from enrich.http import expect_json, retry_after_seconds
+from enrich.http import expect_json, json_of, retry_after_seconds
 from enrich.records import EntryView
 from enrich.sources.base import (
     Context,
@@ -218,7 +218,7 @@ def _works(
         raise SourceError(
             NAME, f"works answered HTTP {response.status_code}: {_error_text(response)}"
         )
-    data = response.json()
+    data = json_of(response)
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):
         raise SourceError(NAME, "works answer has no result list")
@@ -233,7 +233,7 @@ def _works(
 
 def _error_text(response: requests.Response) -> str:
     try:
-        data = response.json()
+        data = json_of(response)
     except ValueError:
         return response.text[:200]
     if isinstance(data, dict):

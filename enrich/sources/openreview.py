@@ -11,7 +11,7 @@ import requests
 from enrich import clock
 from enrich.cache import WEEK
 from enrich.errors import RetriesExhausted, SourceError, SourceUnavailable, TransientAnswer
-from enrich.http import Policy, expect_json, retry_after_seconds
+from enrich.http import Policy, expect_json, json_of, retry_after_seconds
 from enrich.records import EntryView, PaperRecord
 from enrich.settings import Settings
 from enrich.sources.base import (
@@ -164,7 +164,7 @@ def _reset_in(response: requests.Response) -> float | None:
 
 def _json(response: requests.Response) -> dict[str, Any]:
     try:
-        data = response.json()
+        data = json_of(response)
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}

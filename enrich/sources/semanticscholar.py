@@ -14,7 +14,7 @@ import requests
 
 from enrich.cache import DAY, FOUND, NOT_FOUND, Answer
 from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
-from enrich.http import HttpClient, expect_json
+from enrich.http import HttpClient, expect_json, json_of
 from enrich.ids import split_arxiv_version
 from enrich.match import normalise_title, titles_match
 from enrich.records import EntryView, PaperRecord
@@ -214,18 +214,15 @@ def _remember_by_paper_id(ctx: Context, result: SourceResult, cached: dict[str, 
 
 
 def _batch(client: HttpClient, base: str, batch: list[str]) -> list[Any]:
-    decoded: list[list[Any]] = []  # the validated answer, not decoded a second time
-
     def validate(response: requests.Response) -> None:
         try:
-            data = response.json()
+            data = json_of(response)
         except ValueError:
             raise TransientAnswer("batch answer is not JSON") from None
         if not isinstance(data, list) or len(data) != len(batch):
             raise TransientAnswer(
                 f"batch answer has {len(data) if isinstance(data, list) else 'no'} items for {len(batch)} ids"
             )
-        decoded[:] = [data]
 
     response = client.request(
         "POST",
@@ -238,7 +235,8 @@ def _batch(client: HttpClient, base: str, batch: list[str]) -> list[Any]:
         raise SourceError(
             NAME, f"batch answered HTTP {response.status_code}: {_error_text(response)}"
         )
-    return decoded[0]  # validated: a list of len(batch)
+    papers: list[Any] = json_of(response)  # validated (decoded once): a list of len(batch)
+    return papers
 
 
 def _resolve_by_title(
@@ -295,7 +293,7 @@ def _search(ctx: Context, base: str, query: Query, key: str) -> tuple[Answer, Pa
             NAME, f"title match answered HTTP {response.status_code}: {_error_text(response)}"
         )
     try:
-        data = response.json().get("data") or []
+        data = json_of(response).get("data") or []
         paper = data[0] if data and isinstance(data[0], dict) else None
     except (ValueError, AttributeError):
         raise SourceError(NAME, "title match answer is not the expected JSON") from None
@@ -314,7 +312,7 @@ def _search(ctx: Context, base: str, query: Query, key: str) -> tuple[Answer, Pa
 
 def _error_text(response: requests.Response) -> str:
     try:
-        data = response.json()
+        data = json_of(response)
     except ValueError:
         return response.text[:200]
     return (
