@@ -7,23 +7,12 @@ import os
 import shutil
 
 import pytest
-from conftest import ROOT
+from test_parsecache import rendered, seed  # noqa: F401 - seed is a fixture
 
 from enrich import catalog as catalog_io
 from enrich import parsecache
 from enrich import run
 from enrich.report import Report
-
-
-@pytest.fixture
-def seed(tmp_path):
-    target = tmp_path / "meta"
-    shutil.copytree(ROOT / "meta", target)
-    return target
-
-
-def rendered(found: catalog_io.Catalog) -> dict[str, bytes]:
-    return {entry.path: catalog_io.render(entry.info) for entry in found.entries}
 
 
 def a_file(seed):

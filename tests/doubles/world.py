@@ -7,7 +7,6 @@ and the next answer carries the new value.
 from __future__ import annotations
 
 import functools
-
 import hashlib
 from dataclasses import dataclass, field
 
