@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import stat
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,47 +59,93 @@ def in_shard(root: Path, path: Path, shard: tuple[int, int] | None) -> bool:
     return int.from_bytes(hashlib.sha1(relative).digest()[:8], "big") % shard[1] == shard[0]
 
 
-def find_files(root: Path) -> list[Path]:
-    """Every *.prototxt under root, sorted, each file once: symlinks leading outside the catalog,
-    dangling or looping are not followed; a link to an entry is the entry itself (its path kept)."""
-    top = root.resolve()
-    inside = str(top).rstrip("/") + "/"
-    real_folders: dict[Path, Path] = {}  # a folder resolved once, not once per file in it
-    by_file: dict[Path, list[Path]] = {}
-    for path in root.rglob(f"*{SUFFIX}"):
-        if path.name.startswith(".") and TEMP_MARK in path.name:
-            continue
+@dataclass(frozen=True)
+class Scan:
+    """One walk of a catalog folder: its entry files (see find_files) and the temporary files a
+    killed run left behind (anything named `.<name>.enrich-tmp-…`, not yet checked to be a file)."""
+
+    files: list[Path]
+    temporaries: list[Path]
+
+
+def _entries(top: str) -> Iterator[os.DirEntry[str]]:
+    """Every directory entry under `top`, in the folders `Path.rglob` visits: symlinked folders
+    are not entered, unreadable ones are skipped. os.scandir on strings rather than rglob: at
+    20,000 files rglob's Path objects (made, hashed, compared) cost most of a walk."""
+    folders = [top]
+    while folders:
         try:
-            mode = os.lstat(path).st_mode
-            if stat.S_ISLNK(mode):
-                real = path.resolve(strict=True)
-                regular = real.is_file()
-            else:
-                folder = real_folders.get(path.parent)
-                if folder is None:
-                    folder = real_folders[path.parent] = path.parent.resolve(strict=True)
-                real, regular = folder / path.name, stat.S_ISREG(mode)
-        except (OSError, RuntimeError):  # dangling link, or a loop (RuntimeError before 3.13)
-            log.warning("%s: broken or looping symlink, not followed", path)
+            with os.scandir(folders.pop()) as found:
+                for entry in found:
+                    yield entry
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(entry.path)
+                    except OSError:
+                        pass
+        except OSError:
             continue
-        if not str(real).startswith(inside):
-            log.warning("%s: symlink to outside the catalog, not followed", path)
+
+
+def scan(root: Path) -> Scan:
+    """Walk the catalog once: every *.prototxt under root, sorted, each file once (symlinks
+    leading outside the catalog, dangling or looping are not followed; a link to an entry is the
+    entry itself, its path kept), and the temporaries."""
+    inside = os.path.realpath(root).rstrip("/") + "/"
+    real_folders: dict[str, str] = {}  # a folder resolved once, not once per file in it
+    by_file: dict[str, list[str]] = {}
+    temporaries: list[Path] = []
+    for entry in _entries(str(root)):
+        name = entry.name
+        if name.startswith(".") and TEMP_MARK in name:
+            if TEMP_MARK in name[1:]:  # what the glob `.*<mark>*` matches
+                temporaries.append(Path(entry.path))
+            continue
+        if not name.endswith(SUFFIX):
+            continue
+        path = entry.path
+        try:
+            if entry.is_symlink():
+                real = os.path.realpath(path, strict=True)
+                regular = os.path.isfile(real)
+            else:
+                folder_name = os.path.dirname(path)
+                folder = real_folders.get(folder_name)
+                if folder is None:
+                    folder = real_folders[folder_name] = os.path.realpath(folder_name, strict=True)
+                real, regular = f"{folder}/{name}", entry.is_file(follow_symlinks=False)
+        except (OSError, RuntimeError):  # dangling link, or a loop
+            log.warning("%s: broken or looping symlink, not followed", Path(path))
+            continue
+        if not real.startswith(inside):
+            log.warning("%s: symlink to outside the catalog, not followed", Path(path))
             continue
         if regular:
             by_file.setdefault(real, []).append(path)
     chosen = (
-        paths[0] if len(paths) == 1 else min(paths, key=lambda p: (p.is_symlink(), str(p)))
+        Path(paths[0])
+        if len(paths) == 1
+        else min((Path(p) for p in paths), key=lambda p: (p.is_symlink(), str(p)))
         for paths in by_file.values()
     )
-    return sorted(
-        chosen, key=lambda p: p.parts
-    )  # Path order, without Path.__lt__'s cost at 20,000 files
+    return Scan(
+        sorted(chosen, key=lambda p: p.parts),  # Path order, without Path.__lt__'s cost
+        temporaries,
+    )
 
 
-def remove_temporaries(root: Path, shard: tuple[int, int] | None = None) -> list[str]:
-    """Delete temporary files a killed run left behind (a shard only its own); returns their paths."""
+def find_files(root: Path) -> list[Path]:
+    """Every *.prototxt under root, sorted, each file once (see scan)."""
+    return scan(root).files
+
+
+def remove_temporaries(
+    root: Path, shard: tuple[int, int] | None = None, found: Scan | None = None
+) -> list[str]:
+    """Delete temporary files a killed run left behind (a shard only its own); returns their paths.
+    `found`: the catalog's walk, when the caller has made it."""
     removed = []
-    for path in root.rglob(f".*{TEMP_MARK}*"):
+    for path in (found or scan(root)).temporaries:
         target = path.with_name(path.name[1:].split(TEMP_MARK, 1)[0])
         if path.is_file() and not path.is_symlink() and in_shard(root, target, shard):
             path.unlink(missing_ok=True)
@@ -156,8 +202,9 @@ def read_catalog(
     """Every entry of the catalog (or of one shard of it), non-paper files and unreadable ones.
     With `cache_dir`, a file whose bytes were parsed by an earlier run is taken from the parse
     cache (enrich/parsecache.py) instead of being parsed again; the result is the same."""
-    catalog = Catalog(removed_temporaries=remove_temporaries(root, shard))
-    paths = [path for path in find_files(root) if in_shard(root, path, shard)]
+    found = scan(root)  # the temporaries are never among its files: one walk serves both
+    catalog = Catalog(removed_temporaries=remove_temporaries(root, shard, found))
+    paths = [path for path in found.files if in_shard(root, path, shard)]
     seen = _read_paths(paths, catalog, cache_dir)
     if cache_dir is not None and shard is None:
         with ParseCache(cache_dir) as store:
@@ -251,13 +298,14 @@ class ReadAhead:
         if result is None or (root, shard, cache_dir) != self.key:
             return None
         paths, stamps, catalog, seen = result
-        if any(True for _ in root.rglob(f".*{TEMP_MARK}*")):
+        found = scan(root)  # logs its own warnings
+        if found.temporaries:
             return None  # a killed run's leftovers: the run's read removes them
-        now = [path for path in find_files(root) if in_shard(root, path, shard)]  # logs its own
+        now = [path for path in found.files if in_shard(root, path, shard)]
         if now != paths or _stamps(now) != stamps:
             return None
         for record in held:
-            if record.funcName != "find_files":
+            if record.funcName != "scan":
                 logging.getLogger(record.name).handle(record)
         if cache_dir is not None and shard is None:
             with ParseCache(cache_dir) as store:

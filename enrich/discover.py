@@ -217,21 +217,36 @@ def apply(
     return suggestions
 
 
+def _stored_keys(entry: Entry) -> set[str]:
+    stored = entry.info.enrichment
+    return paper_keys(stored.arxiv_id, stored.openreview_id, stored.doi, stored.semantic_scholar_id)
+
+
+def link_keys(view: EntryView, entry: Entry) -> tuple[str, ...]:
+    """The paper ids the entry's links carry that the ids earlier runs stored do not already
+    give (usually none: kept for the whole run, so kept small)."""
+    found = paper_keys(view.arxiv_id or "", view.openreview_id or "", view.doi or "")
+    return tuple(sorted(found - _stored_keys(entry))) if found else ()
+
+
 def duplicates(
     entries: Sequence[Entry],
     lookups: Lookups,
     results: Mapping[str, SourceResult],
     matched: Mapping[str, Mapping[str, Any]] | None = None,
+    links: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[tuple[str, list[str]]]:
     """Entries that resolve to the same paper (same arXiv, OpenReview, DOI or Semantic Scholar id,
     from their links, earlier runs or this run's answers): (the id they share, the paths).
-    `matched` (matched_records) spares finding each entry's records again."""
+    `matched` (matched_records) spares finding each entry's records again, `links` (link_keys by
+    path, from run.lookups_for; an entry not in it has none) making each entry's view again."""
     keys: dict[str, set[str]] = {}
     for entry in entries:
-        view, stored = EntryView.of(entry), entry.info.enrichment
-        found = paper_keys(view.arxiv_id or "", view.openreview_id or "", view.doi or "")
-        found |= paper_keys(
-            stored.arxiv_id, stored.openreview_id, stored.doi, stored.semantic_scholar_id
+        found = _stored_keys(entry)
+        found.update(
+            links.get(entry.path, ())
+            if links is not None
+            else link_keys(EntryView.of(entry), entry)
         )
         records = (
             matched[entry.path]

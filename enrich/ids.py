@@ -7,6 +7,7 @@ ever taken from a host known to carry one in that place: `arxiv.org.evil.com/abs
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 # New-style (since 2007-04): YYMM.NNNN or YYMM.NNNNN; old-style: archive(.SUB)/YYMMNNN.
@@ -78,6 +79,9 @@ _ACL_ID_RE = re.compile(
 )
 
 
+# A view asks for each id of the same paper link in turn (arXiv, OpenReview, DOI, ACL): parse it
+# once. Small: only consecutive calls need to meet.
+@lru_cache(maxsize=64)
 def _host(url: str) -> tuple[str, str, str]:
     """(host without www., path, query) of a URL, tolerant of a missing scheme."""
     text = url.strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -47,6 +48,12 @@ class Merged:
     info: paper_pb2.PaperInfo
     changes: list[str] = field(default_factory=list)  # human-readable, for the report
     mismatches: list[tuple[str, str]] = field(default_factory=list)  # (source, its title)
+    quiet_edits: int = 0  # edits with no line in `changes` (a repository's archived flag)
+
+    def edits(self) -> int:
+        """How many edits so far: every writer that changes the entry says so in `changes` or
+        counts a quiet edit (cheaper than comparing the serialized entry before and after)."""
+        return len(self.changes) + self.quiet_edits
 
 
 def placeholder_abbr(title: str) -> str:
@@ -74,13 +81,14 @@ def merge(info: paper_pb2.PaperInfo, findings: Sequence[Finding], today: str) ->
         new.paper.abbr = placeholder_abbr(title)
         merged.changes.append(f"abbr filled: {new.paper.abbr!r}")
 
+    ranks = _Ranks.of(trusted)
     for finding in trusted:
         gone = (
             finding.status == NOT_FOUND and finding.dead_when_not_found and "repo" in finding.offers
         )
         if finding.status != FOUND and not gone:
             continue
-        before = new.SerializeToString(deterministic=True)
+        before = merged.edits()
         if gone:
             _repo_gone(new, merged)
         else:
@@ -88,10 +96,11 @@ def merge(info: paper_pb2.PaperInfo, findings: Sequence[Finding], today: str) ->
                 new,
                 merged,
                 finding,
-                [name for name in finding.offers if _wins(finding, name, trusted)],
+                [name for name, offer in finding.offers.items() if ranks.wins(name, offer)],
                 today,
             )
-        _date(new, finding.source, today, before)
+        if merged.edits() != before:
+            _date(new, finding.source, today)
     return merged
 
 
@@ -112,19 +121,38 @@ def _has_value(value: Any) -> bool:
     return value not in (None, "", ())
 
 
-def _wins(finding: Finding, name: str, findings: Sequence[Finding]) -> bool:
-    """Whether `finding`'s source writes field `name`: no better-ranked source gave a value,
-    and (when its offer waits) none of them is unknown this run."""
-    offer = finding.offers[name]
-    for other in findings:
-        better = other.offers.get(name)
-        if other is finding or better is None or better.rank >= offer.rank:
-            continue
-        if other.status == FOUND and _has_value(getattr(other.record, name, None)):
+@dataclass(frozen=True)
+class _Ranks:
+    """Per field, the best rank among the sources that gave it a value this run, and among those
+    whose answer is unknown: which source writes a field, read off once per entry rather than
+    by comparing every pair of sources for every field."""
+
+    valued: dict[str, int]
+    unknown: dict[str, int]
+
+    @classmethod
+    def of(cls, findings: Sequence[Finding]) -> _Ranks:
+        valued: dict[str, int] = {}
+        unknown: dict[str, int] = {}
+        for finding in findings:
+            if finding.status == FOUND:
+                for name, offer in finding.offers.items():
+                    if offer.rank < valued.get(name, offer.rank + 1) and _has_value(
+                        getattr(finding.record, name, None)
+                    ):
+                        valued[name] = offer.rank
+            elif finding.status == UNKNOWN:
+                for name, offer in finding.offers.items():
+                    if offer.rank < unknown.get(name, offer.rank + 1):
+                        unknown[name] = offer.rank
+        return cls(valued, unknown)
+
+    def wins(self, name: str, offer: Offer) -> bool:
+        """Whether a source offering field `name` with `offer` writes it: no better-ranked source
+        gave a value, and (when its offer waits) none of them is unknown this run."""
+        if self.valued.get(name, offer.rank) < offer.rank:
             return False
-        if other.status == UNKNOWN and offer.waits:
-            return False
-    return True
+        return not (offer.waits and self.unknown.get(name, offer.rank) < offer.rank)
 
 
 def _write_all(
@@ -137,19 +165,17 @@ def _write_all(
         _writer(name)(new, merged, value, today)
 
 
-def _date(new: paper_pb2.PaperInfo, source: str, today: str, before: bytes) -> None:
-    """The source's SourceDates field gets `today` when its values changed the entry (a source
-    added without a schema change has no such field, hence no date)."""
-    if (
-        source in paper_pb2.SourceDates.DESCRIPTOR.fields_by_name
-        and new.SerializeToString(deterministic=True) != before
-    ):
+def _date(new: paper_pb2.PaperInfo, source: str, today: str) -> None:
+    """The source's SourceDates field gets `today` (its values changed the entry); a source
+    added without a schema change has no such field, hence no date."""
+    if source in paper_pb2.SourceDates.DESCRIPTOR.fields_by_name:
         setattr(new.enrichment.changed, source, today)
 
 
 Writer = Callable[[paper_pb2.PaperInfo, Merged, Any, str], None]
 
 
+@lru_cache(maxsize=None)  # a handful of field names; the writer depends on the name alone
 def _writer(name: str) -> Writer:
     """How field `name` is written: curated lists and the repository by their own rules;
     any other Enrichment field by its type (counts with their `<name>_changed` day)."""
@@ -243,4 +269,5 @@ def _apply_repo(
     _set(repo, "pushed_at", record.pushed_at, merged, "repo pushed_at")
     if not repo.HasField("archived") or repo.archived != record.archived:
         repo.archived = record.archived
+        merged.quiet_edits += 1
     _set(repo, "license", record.license, merged, "repo license")

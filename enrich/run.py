@@ -108,15 +108,16 @@ def run(
         sources = all_sources()
         # Each entry's EntryView is made again where needed rather than kept through the fetch
         # (~21 MB at 20,000 entries, against the 500 MB the nightly run must stay under).
-        lookups = lookups_for(entries, sources)
+        links: dict[str, tuple[str, ...]] = {}
+        lookups = lookups_for(entries, sources, links)
         jobs = [job_for(name, lookups[name], settings, options, now) for name in options.sources]
         results = fetch_all(jobs, launch)
         matched = discover.matched_records(entries, lookups, results)
         found = discover.discover(
             entries, lookups, results, _confirm(options, settings, now, launch), matched
         )
-        report.duplicates = discover.duplicates(entries, lookups, results, matched)
-        del matched
+        report.duplicates = discover.duplicates(entries, lookups, results, matched, links)
+        del matched, links
         written = write(
             entries,
             results,
@@ -211,9 +212,14 @@ def record_history(
     report.changelog = recorded.section
 
 
-def lookups_for(entries: list[Entry], sources: Mapping[str, Source]) -> dict[str, dict[str, Query]]:
+def lookups_for(
+    entries: list[Entry],
+    sources: Mapping[str, Source],
+    links: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, dict[str, Query]]:
     """Per source (every registered one: an unasked source's answer is unknown, not absent),
-    per entry path, what it looks up."""
+    per entry path, what it looks up. With `links`, also what discover.duplicates needs of each
+    entry's view (discover.link_keys), so it need not make the views again."""
     lookups: dict[str, dict[str, Query]] = {name: {} for name in sources}
     for entry in entries:
         view = EntryView.of(entry)
@@ -221,6 +227,8 @@ def lookups_for(entries: list[Entry], sources: Mapping[str, Source]) -> dict[str
             query = source.query(view)
             if query is not None:
                 lookups[name][entry.path] = query
+        if links is not None and (keys := discover.link_keys(view, entry)):
+            links[entry.path] = keys
     return lookups
 
 

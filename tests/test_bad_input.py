@@ -207,6 +207,16 @@ def test_same_arxiv_id_in_two_files_both_enriched_and_reported_as_duplicates(
     assert duplicate and str(first) in duplicate[0] and str(second) in duplicate[0], outcome.out
 
 
+def test_same_arxiv_link_in_two_files_is_a_duplicate_even_with_nothing_answered(api, tmp_path, run):
+    # Offline with an empty cache: no source answers and no earlier run stored an id; only the
+    # links say the two files are one paper.
+    twin = RPTQ.replace(b"abs/2304.01089", b"pdf/2304.01089v2.pdf")
+    root = make_catalog(tmp_path, {"2023/rptq.prototxt": RPTQ, "2024/rptq-again.prototxt": twin})
+    outcome = run("--offline", catalog_dir=root)
+    first, second = root / "2023" / "rptq.prototxt", root / "2024" / "rptq-again.prototxt"
+    assert f"duplicate arxiv:2304.01089: {first}, {second}" in outcome.out, outcome.out
+
+
 def test_same_openreview_id_in_two_files_both_enriched_and_reported_as_duplicates(
     api, tmp_path, run
 ):

@@ -160,3 +160,21 @@ def test_dead_repository_keeps_earlier_values_and_is_marked():
     assert dead.enrichment.repo.stars_changed == "2026-11-01"
     back = merge(dead, findings(repo=repo), "2026-11-03").info
     assert not back.enrichment.repo.HasField("not_found")
+
+
+def test_a_repository_archived_since_is_dated_though_no_count_moved():
+    # Archiving changes no count and adds no line to the report, but it is the repository
+    # host's value changing: the entry carries the day (and no other source's date moves).
+    repo = RepoRecord(full_name="a/b", url="https://github.com/a/b", stars=5, forks=1)
+    first = merge(
+        TEMPLATE, findings(arxiv=ARXIV, repo=repo, link_status=LINK_FOUND), "2026-11-01"
+    ).info
+    assert first.enrichment.changed.github == "2026-11-01"
+    archived = RepoRecord(**{**repo.__dict__, "archived": True})
+    later = merge(
+        first, findings(arxiv=ARXIV, repo=archived, link_status=LINK_FOUND), "2026-11-02"
+    ).info
+    assert later.enrichment.repo.archived
+    assert later.enrichment.changed.github == "2026-11-02"
+    assert later.enrichment.changed.arxiv == "2026-11-01"
+    assert later.enrichment.repo.stars_changed == "2026-11-01"
