@@ -92,6 +92,16 @@ class Entry:
     info: paper_pb2.PaperInfo
 
 
+# Enrichment's string fields named *_id, and doi, in field-number order (as ListFields gives
+# them): read by name rather than by listing every field of 20,000 entries, abstracts and all.
+_STORED_IDS = tuple(
+    descriptor.name
+    for descriptor in sorted(paper_pb2.Enrichment.DESCRIPTOR.fields, key=lambda d: d.number)
+    if descriptor.type == FieldDescriptor.TYPE_STRING
+    and (descriptor.name.endswith("_id") or descriptor.name == "doi")
+)
+
+
 @dataclass(frozen=True)
 class EntryView:
     """What a source sees of an entry: the curator's title, year and links (with the ids
@@ -114,11 +124,9 @@ class EntryView:
     def of(cls, entry: Entry) -> EntryView:
         info = entry.info
         paper_url, code_url = info.paper.url, info.code.url
+        enrichment = info.enrichment
         stored = {
-            descriptor.name: value
-            for descriptor, value in info.enrichment.ListFields()
-            if descriptor.type == FieldDescriptor.TYPE_STRING
-            and (descriptor.name.endswith("_id") or descriptor.name == "doi")
+            name: getattr(enrichment, name) for name in _STORED_IDS if enrichment.HasField(name)
         }
         return cls(
             path=entry.path,
