@@ -9,7 +9,7 @@ import os
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -257,9 +257,19 @@ class ReadAhead:
     # would warn that it has no flow run) and logged by `take` in the run, if the read is taken.
     _LOGGERS = ("enrich.catalog", "enrich.parsecache")
 
-    def __init__(self, root: Path, shard: tuple[int, int] | None, cache_dir: Path | None):
+    def __init__(
+        self,
+        root: Path,
+        shard: tuple[int, int] | None,
+        cache_dir: Path | None,
+        then: Callable[[list[Entry]], object] | None = None,
+    ):
+        """`then(entries)`: more work on the entries read, on the same thread; its result is
+        `derived` once `take` has handed the read over (None otherwise)."""
         self.key = (root, shard, cache_dir)
-        self._result: tuple[list[Path], list[Stamp], Catalog, set[bytes]] | None = None
+        self._then = then
+        self.derived: object = None
+        self._result: tuple[list[Path], list[Stamp], Catalog, set[bytes], object] | None = None
         self._held: list[logging.LogRecord] = []
         self._thread = threading.Thread(target=self._read, name="read-ahead", daemon=True)
         for name in self._LOGGERS:
@@ -281,10 +291,11 @@ class ReadAhead:
                 return
             catalog = Catalog()
             seen = _read_paths(paths, catalog, cache_dir)
+            derived = self._then(catalog.entries) if self._then is not None else None
         except Exception:  # whatever went wrong, the run's own read meets it and reports it
             log.debug("read-ahead failed; the run reads the catalog", exc_info=True)
             return
-        self._result = paths, stamps, catalog, seen
+        self._result = paths, stamps, catalog, seen, derived
 
     def take(
         self, root: Path, shard: tuple[int, int] | None, cache_dir: Path | None
@@ -297,7 +308,7 @@ class ReadAhead:
         result, self._result = self._result, None
         if result is None or (root, shard, cache_dir) != self.key:
             return None
-        paths, stamps, catalog, seen = result
+        paths, stamps, catalog, seen, derived = result
         found = scan(root)  # logs its own warnings
         if found.temporaries:
             return None  # a killed run's leftovers: the run's read removes them
@@ -310,6 +321,7 @@ class ReadAhead:
         if cache_dir is not None and shard is None:
             with ParseCache(cache_dir) as store:
                 store.keep_only(seen)
+        self.derived = derived
         return catalog
 
 

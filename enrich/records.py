@@ -94,11 +94,12 @@ class Entry:
 
 # Enrichment's string fields named *_id, and doi, in field-number order (as ListFields gives
 # them): read by name rather than by listing every field of 20,000 entries, abstracts and all.
+_BY_NUMBER = paper_pb2.Enrichment.DESCRIPTOR.fields_by_number
 _STORED_IDS = tuple(
-    descriptor.name
-    for descriptor in sorted(paper_pb2.Enrichment.DESCRIPTOR.fields, key=lambda d: d.number)
-    if descriptor.type == FieldDescriptor.TYPE_STRING
-    and (descriptor.name.endswith("_id") or descriptor.name == "doi")
+    _BY_NUMBER[number].name
+    for number in sorted(_BY_NUMBER)
+    if _BY_NUMBER[number].type == FieldDescriptor.TYPE_STRING
+    and (_BY_NUMBER[number].name.endswith("_id") or _BY_NUMBER[number].name == "doi")
 )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from enrich import catalog as catalog_io
 from enrich import discover
@@ -97,8 +97,9 @@ def run(
         time.time() + settings.clock_offset
     )  # the run's clock (ENRICH_CLOCK_OFFSET, enrich/clock.py)
     Cache(options.cache_dir).close()  # create it once, before the fetches open it together
+    prepared: Prepared | None = None
     if entries is None:
-        entries = read(options, report)
+        entries, prepared = read_prepared(options, report)
     else:
         report.papers_read = len(entries)
     # The catalog's objects live for the whole run: keep the cyclic GC from re-walking them
@@ -108,8 +109,7 @@ def run(
         sources = all_sources()
         # Each entry's EntryView is made again where needed rather than kept through the fetch
         # (~21 MB at 20,000 entries, against the 500 MB the nightly run must stay under).
-        links: dict[str, tuple[str, ...]] = {}
-        lookups = lookups_for(entries, sources, links)
+        lookups, links = prepared if prepared is not None else prepare(entries)
         jobs = [job_for(name, lookups[name], settings, options, now) for name in options.sources]
         results = fetch_all(jobs, launch)
         matched = discover.matched_records(entries, lookups, results)
@@ -173,23 +173,45 @@ def _count_confirmations(report: Report, host: SourceResult | None) -> None:
 _ahead: list[catalog_io.ReadAhead] = []  # at most one: the command's (see read_ahead)
 
 
+Prepared = tuple[dict[str, dict[str, Query]], dict[str, tuple[str, ...]]]  # lookups, links
+
+
+def prepare(entries: list[Entry]) -> Prepared:
+    """What each registered source looks up for each entry, and the ids each entry's links give
+    (for duplicates): both from one view of each entry."""
+    links: dict[str, tuple[str, ...]] = {}
+    return lookups_for(entries, all_sources(), links), links
+
+
 def read_ahead(options: RunOptions) -> None:
     """Start reading the catalog on a thread, for the next `run` with the same catalog, shard and
-    cache to take (catalog.ReadAhead: only if no file changed meanwhile). The command calls it
-    just before the flow starts; Prefect's start-up is then spent reading."""
-    _ahead[:] = [catalog_io.ReadAhead(options.catalog, options.shard, options.cache_dir)]
+    cache to take (catalog.ReadAhead: only if no file changed meanwhile), and making each entry's
+    lookups there too (`prepare`: they depend on the entry alone). The command calls it just
+    before the flow starts; Prefect's start-up is then spent reading."""
+    _ahead[:] = [
+        catalog_io.ReadAhead(options.catalog, options.shard, options.cache_dir, then=prepare)
+    ]
 
 
 def read(options: RunOptions, report: Report) -> list[Entry]:
+    return read_prepared(options, report)[0]
+
+
+def read_prepared(options: RunOptions, report: Report) -> tuple[list[Entry], Prepared | None]:
+    """The catalog's entries (the read ahead when it is taken, else read now), and their lookups
+    when they were made ahead with them."""
     ahead = _ahead.pop() if _ahead else None
     found = ahead.take(options.catalog, options.shard, options.cache_dir) if ahead else None
+    prepared = None
     if found is None:
         found = catalog_io.read_catalog(options.catalog, options.shard, options.cache_dir)
+    elif ahead is not None and ahead.derived is not None:
+        prepared = cast(Prepared, ahead.derived)
     report.papers_read = len(found.entries)
     report.skipped_files = found.skipped
     report.removed_temporaries = found.removed_temporaries
     report.file_errors += [str(error) for error in found.errors]
-    return found.entries
+    return found.entries, prepared
 
 
 def record_history(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 
 import pytest
 from test_parsecache import rendered, seed  # noqa: F401 - seed is a fixture
@@ -13,6 +14,7 @@ from enrich import catalog as catalog_io
 from enrich import parsecache
 from enrich import run
 from enrich.report import Report
+from enrich.settings import Settings
 
 
 def a_file(seed):
@@ -109,3 +111,30 @@ def test_what_the_read_logs_is_logged_once_by_the_run_that_takes_it(seed, tmp_pa
     messages = [record.getMessage() for record in caplog.records]
     assert sum("unreadable" in message for message in messages) == 1
     assert sum("symlink to outside the catalog" in message for message in messages) == 1
+
+
+def test_the_lookups_are_made_on_the_read_ahead_thread_and_only_taken_with_its_read(
+    seed, tmp_path, monkeypatch
+):
+    # Each entry's lookups depend on the entry alone: made beside the read, while Prefect starts,
+    # and taken with it; when the read is not taken, the run makes them from what it reads.
+    made_on = []
+    real = run.lookups_for
+    monkeypatch.setattr(
+        run,
+        "lookups_for",
+        lambda *a: made_on.append(threading.current_thread().name) or real(*a),
+    )
+    options = run.RunOptions(seed, tmp_path / "cache", ("arxiv",), offline=True)
+    run.read_ahead(options)
+    run._ahead[0]._thread.join()
+    first = run.run(options, Settings.from_env({}))
+    assert made_on == ["read-ahead"]
+    assert first.papers_read > 20
+    run.read_ahead(options)
+    run._ahead[0]._thread.join()
+    target = a_file(seed)
+    target.write_bytes(target.read_bytes().replace(b'title: "', b'title: "Edited ', 1))
+    second = run.run(options, Settings.from_env({}))
+    assert made_on == ["read-ahead", "read-ahead", threading.current_thread().name]
+    assert second.papers_read == first.papers_read
