@@ -114,7 +114,7 @@ def scan(root: Path) -> Scan:
                 if folder is None:
                     folder = real_folders[folder_name] = os.path.realpath(folder_name, strict=True)
                 real, regular = f"{folder}/{name}", entry.is_file(follow_symlinks=False)
-        except (OSError, RuntimeError):  # dangling link, or a loop
+        except OSError:  # dangling link, or a loop (realpath(strict=True) raises OSError)
             log.warning("%s: broken or looping symlink, not followed", Path(path))
             continue
         if not real.startswith(inside):

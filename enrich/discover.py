@@ -238,8 +238,8 @@ def duplicates(
 ) -> list[tuple[str, list[str]]]:
     """Entries that resolve to the same paper (same arXiv, OpenReview, DOI or Semantic Scholar id,
     from their links, earlier runs or this run's answers): (the id they share, the paths).
-    `matched` (matched_records) spares finding each entry's records again, `links` (link_keys by
-    path, from run.lookups_for; an entry not in it has none) making each entry's view again."""
+    `matched` (matched_records) spares finding each entry's records again; `links` (link_keys by
+    path, from run.lookups_for; an entry not in it has none) spares making each entry's view again."""
     keys: dict[str, set[str]] = {}
     for entry in entries:
         found = _stored_keys(entry)

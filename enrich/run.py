@@ -107,8 +107,8 @@ def run(
     gc.freeze()
     try:
         sources = all_sources()
-        # Each entry's EntryView is made again where needed rather than kept through the fetch
-        # (~21 MB at 20,000 entries, against the 500 MB the nightly run must stay under).
+        # Entry views are not kept through the fetch (~21 MB at 20,000 entries, against the 500 MB
+        # the nightly run must stay under): only what later stages need of them (links' ids).
         lookups, links = prepared if prepared is not None else prepare(entries)
         jobs = [job_for(name, lookups[name], settings, options, now) for name in options.sources]
         results = fetch_all(jobs, launch)

@@ -126,15 +126,16 @@ def test_the_lookups_are_made_on_the_read_ahead_thread_and_only_taken_with_its_r
         lambda *a: made_on.append(threading.current_thread().name) or real(*a),
     )
     options = run.RunOptions(seed, tmp_path / "cache", ("arxiv",), offline=True)
+    settings = Settings.from_env({"ARXIV_API_URL": "http://127.0.0.1:9"})  # offline: never asked
     run.read_ahead(options)
     run._ahead[0]._thread.join()
-    first = run.run(options, Settings.from_env({}))
+    first = run.run(options, settings)
     assert made_on == ["read-ahead"]
     assert first.papers_read > 20
     run.read_ahead(options)
     run._ahead[0]._thread.join()
     target = a_file(seed)
     target.write_bytes(target.read_bytes().replace(b'title: "', b'title: "Edited ', 1))
-    second = run.run(options, Settings.from_env({}))
+    second = run.run(options, settings)
     assert made_on == ["read-ahead", "read-ahead", threading.current_thread().name]
     assert second.papers_read == first.papers_read
