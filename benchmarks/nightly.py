@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import shutil
 from dataclasses import asdict
 from pathlib import Path
 
@@ -35,6 +36,8 @@ SHIFT = (
 )  # "a day later": past every 1-day expiry, as the 03:00 schedule is the next night
 CITATION_SHARE, STAR_SHARE = 0.10, 0.05
 NIGHTLY_TARGET_RATIO, NIGHTLY_TARGET_RSS_MB = 1.25, 500.0
+# The nightly wall is the best of this many runs, like the fixed cost (run.STARTUP_RUNS).
+REPEATS = 3
 APIS = ("arxiv", "semantic_scholar", "openreview", "github", "huggingface", "openalex")
 
 
@@ -110,46 +113,73 @@ def run_nightly(
     timeout: float,
     measure,
     argv: list[str],
+    repeats: int = REPEATS,
 ) -> dict:
-    """Shift both clocks, move the values, run the command once (measured by `measure`, i.e.
-    benchmarks.run.run_measured) and compare what it wrote with what moved."""
+    """Move the values, then `repeats` times: shift both clocks, run the command (measured by
+    `measure`, i.e. benchmarks.run.run_measured) and compare what it wrote with what moved; each
+    repetition starts from the same catalog and cache (a copy taken before the first). The best
+    run's wall is held against the best empty run's (benchmarks.run.startup); requests, 429s and
+    files written are checked in every run."""
     factor = simulator.factor
     minimum = minimum_requests(generated)
     floors = floor_seconds(minimum, factor)
     moved = move_values(generated, n)
-    simulator.semanticscholar.forget_rendered()
-    simulator.shift_clock(SHIFT)
-    simulator.reset_counts()
-    before = file_stamps(catalog)
-    print(
-        f"[{n}] nightly run (clock +{SHIFT / 3600:g} h, {len(moved)} papers' values moved) …",
-        flush=True,
-    )
-    measured = measure(
-        "nightly",
-        argv,
-        {**env, "ENRICH_CLOCK_OFFSET": repr(SHIFT)},
-        work / f"log-{n}-nightly.txt",
-        timeout,
-    )
-    measured.simulator = simulator.counts()
-    after = file_stamps(catalog)
-    simulator.shift_clock(0.0)
-    written = {path for path, stamp in after.items() if before.get(path) != stamp}
-    print(
-        f"[{n}] nightly: {measured.wall:.1f} s wall, {measured.cpu:.1f} s CPU, {measured.maxrss_mb:.0f} MB, "
-        f"{len(written)} files written ({len(moved)} moved), exit {measured.exit_code}",
-        flush=True,
-    )
+    saved = {
+        catalog: work / f"{catalog.name}.before-nightly",
+        cache: work / f"{cache.name}.before-nightly",
+    }
+    if repeats > 1:
+        for folder, copy in saved.items():
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(folder, copy, copy_function=shutil.copy2)
+    runs = []
+    for index in range(repeats):
+        if index:
+            for folder, copy in saved.items():
+                shutil.rmtree(folder)
+                shutil.copytree(copy, folder, copy_function=shutil.copy2)
+        simulator.semanticscholar.forget_rendered()
+        simulator.shift_clock(SHIFT)
+        simulator.reset_counts()
+        before = file_stamps(catalog)
+        print(
+            f"[{n}] nightly run {index + 1}/{repeats} (clock +{SHIFT / 3600:g} h, {len(moved)} papers' values moved) …",
+            flush=True,
+        )
+        measured = measure(
+            "nightly",
+            argv,
+            {**env, "ENRICH_CLOCK_OFFSET": repr(SHIFT)},
+            work / f"log-{n}-nightly{f'-{index + 1}' if index else ''}.txt",
+            timeout,
+        )
+        measured.simulator = simulator.counts()
+        after = file_stamps(catalog)
+        simulator.shift_clock(0.0)
+        written = {path for path, stamp in after.items() if before.get(path) != stamp}
+        print(
+            f"[{n}] nightly: {measured.wall:.1f} s wall, {measured.cpu:.1f} s CPU, {measured.maxrss_mb:.0f} MB, "
+            f"{len(written)} files written ({len(moved)} moved), exit {measured.exit_code}",
+            flush=True,
+        )
+        runs.append(
+            {
+                "run": asdict(measured),
+                "written": len(written),
+                "written_not_moved": sorted(written - moved)[:20],
+                "moved_not_written": sorted(moved - written)[:20],
+                "extra_written": len(written - moved),
+                "missed": len(moved - written),
+            }
+        )
+    for copy in saved.values():
+        shutil.rmtree(copy, ignore_errors=True)
+    best = min(runs, key=lambda r: r["run"]["wall"])
     return {
-        "run": asdict(measured),
+        **best,
+        "repeats": runs,
         "shift_hours": SHIFT / 3600,
         "moved": len(moved),
-        "written": len(written),
-        "written_not_moved": sorted(written - moved)[:20],
-        "moved_not_written": sorted(moved - written)[:20],
-        "extra_written": len(written - moved),
-        "missed": len(moved - written),
         "minimum_requests": minimum,
         "floor_by_api": floors,
         "floor": max(floors.values()),
@@ -165,34 +195,57 @@ def _accepted(run: dict, api: str) -> int:
 
 
 def verdicts(size: dict, fixed: dict) -> dict[str, tuple[bool, str]]:
-    """Each nightly target: (met, what was measured)."""
+    """Each nightly target: (met, what was measured). Wall: the best run against the best empty
+    run; RSS: the largest of the runs; requests, 429s and files: every run (results written
+    before repetitions existed hold one run)."""
     night = size["nightly"]
     run, floor = night["run"], night["floor"]
+    every = night.get("repeats") or [night]
     allowed = NIGHTLY_TARGET_RATIO * floor + fixed["wall"]
-    rejected = sum(run["simulator"].get(api, {}).get("rejected", 0) for api in APIS)
-    extra = {api: _accepted(run, api) - night["minimum_requests"][api] for api in APIS}
+    walls = ", ".join(f"{r['run']['wall']:.1f}" for r in every)
+    empties = ", ".join(f"{w:.1f}" for w in fixed.get("walls", [fixed["wall"]]))
+    rejected = [
+        sum(r["run"]["simulator"].get(api, {}).get("rejected", 0) for api in APIS) for r in every
+    ]
+    requests = [
+        {api: (_accepted(r["run"], api), night["minimum_requests"][api]) for api in APIS}
+        for r in every
+    ]
+    differing = [counts for counts in requests if counts != requests[0]]
+    largest = max(every, key=lambda r: r["run"]["maxrss_mb"])["run"]
     return {
         "wall": (
             run["wall"] <= allowed,
             f"{run['wall']:.1f} s against ≤ {allowed:.1f} s ({NIGHTLY_TARGET_RATIO} × {floor:.1f} s "
-            f"floor + {fixed['wall']:.1f} s fixed)",
+            f"floor + {fixed['wall']:.1f} s fixed); best of {len(every)} runs ({walls} s) against the "
+            f"best of the empty runs ({empties} s)",
         ),
         "rss": (
-            run["maxrss_mb"] < NIGHTLY_TARGET_RSS_MB,
-            f"{run['maxrss_mb']:.1f} MB (tree {run['tree_rss_mb']:.0f} MB)",
+            largest["maxrss_mb"] < NIGHTLY_TARGET_RSS_MB,
+            f"{largest['maxrss_mb']:.1f} MB (tree {largest['tree_rss_mb']:.0f} MB)",
         ),
         "requests": (
-            all(v == 0 for v in extra.values()),
-            ", ".join(
-                f"{api} {_accepted(run, api)}/{night['minimum_requests'][api]}" for api in APIS
-            ),
+            all(accepted == least for counts in requests for accepted, least in counts.values()),
+            ", ".join(f"{api} {a}/{least}" for api, (a, least) in requests[0].items())
+            + (f" (other runs differ: {differing})" if differing else ""),
         ),
-        "429": (rejected == 0, str(rejected)),
+        "429": (not any(rejected), " / ".join(map(str, rejected))),
         "files": (
-            night["extra_written"] == 0 and night["missed"] == 0,
-            f"{night['written']} written, {night['moved']} moved ({night['extra_written']} extra, {night['missed']} missed)",
+            all(r["extra_written"] == 0 and r["missed"] == 0 for r in every),
+            " / ".join(f"{r['written']}" for r in every)
+            + f" written, {night['moved']} moved ("
+            + " / ".join(f"{r['extra_written']}" for r in every)
+            + " extra, "
+            + " / ".join(f"{r['missed']}" for r in every)
+            + " missed)",
         ),
     }
+
+
+def phase_line(run: dict) -> str:
+    """'before 5.1 + server 7.0 + flow 1.1 + after 1.4' (benchmarks.run.phases), or '–'."""
+    phases = run.get("phases") or {}
+    return " + ".join(f"{name} {value:.1f}" for name, value in phases.items()) or "–"
 
 
 def comparison_rows(n: str, size: dict, old: dict | None, fixed: dict) -> list[str]:
@@ -236,6 +289,9 @@ def report_section(data: dict) -> list[str]:
         f"minimum (Semantic Scholar ⌈papers/500⌉ × {PACE['semantic_scholar']:g} s; GitHub ⌈repos/100⌉ serial queries × "
         f"{LATENCY[0] * 1000:.0f} ms latency; arXiv and OpenReview nothing: cached forever) ÷ the factor. "
         f"Target: wall ≤ {NIGHTLY_TARGET_RATIO} × floor + the fixed cost ({fixed['wall']:.1f} s, empty catalog). "
+        f"Each size's nightly run is made {len(sizes[0][1]['nightly'].get('repeats') or [1])} times from the same catalog "
+        "and cache; its wall, CPU and RSS below are the best run's (the fixed cost is likewise the best of its runs), "
+        "every run's wall is in the targets' table and its phases below. "
         "Written = files whose inode or mtime changed.",
         "",
         "| papers | wall s | floor s | target s | CPU s | RSS MB command / tree | requests (accepted / minimum) "
@@ -264,6 +320,21 @@ def report_section(data: dict) -> list[str]:
             if key == "rss" and int(n) < 20000:
                 continue
             lines.append(f"| {n} | {names[key]} | {'met' if met else '**missed**'}: {what} |")
+    lines += [
+        "",
+        "Where each run's wall went, s (from the command's log: before = interpreter, imports and the "
+        "read-ahead until Prefect starts its temporary server; server = until the flow run begins; flow = "
+        "the flow run; after = output, the server stopping, exit):",
+        "",
+        "| run | wall s | phases s |",
+        "|---|---:|---|",
+        f"| empty (best) | {fixed['wall']:.1f} | {phase_line(fixed)} |",
+    ]
+    for n, size in sizes:
+        for index, each in enumerate(size["nightly"].get("repeats") or [size["nightly"]]):
+            lines.append(
+                f"| {n} nightly {index + 1} | {each['run']['wall']:.1f} | {phase_line(each['run'])} |"
+            )
     for n, size in sizes:
         night = size["nightly"]
         if night["written_not_moved"] or night["moved_not_written"]:
