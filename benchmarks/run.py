@@ -460,6 +460,9 @@ def bench_size(
                     if profile_nightly
                     else None,
                 ),
+                None
+                if profile_nightly
+                else enrich_argv(work / "catalog-empty", work / "cache-empty"),
             )
         if naive:
             naive_catalog = work / f"catalog-{n}-naive"

@@ -5,7 +5,6 @@ processes at once; answers hold only what the APIs returned, never a credential.
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import threading
@@ -14,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from pathlib import Path
+
+from enrich import jsontext
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ class Cache:
                     ).fetchone()
                     rows: list[tuple[Any, ...]] = [
                         (*row[:-1], None if row[-1] is None else float(row[-1]))
-                        for row in json.loads(packed)
+                        for row in jsontext.loads(packed)
                     ]
                 except (sqlite3.OperationalError, ValueError, TypeError):
                     plain = columns.replace("json(payload)", "payload")  # each row as stored
@@ -187,7 +188,7 @@ class Cache:
                 a.source,
                 a.key,
                 a.status,
-                None if a.payload is None else json.dumps(a.payload, ensure_ascii=False),
+                None if a.payload is None else jsontext.dumps(a.payload),
                 a.etag,
                 a.fetched_at,
             )
@@ -236,7 +237,7 @@ def _decode(
     decode: Callable[[dict[str, Any]], object] | None = None,
 ) -> Answer | None:
     try:
-        data = json.loads(payload) if isinstance(payload, (str, bytes, bytearray)) else payload
+        data = jsontext.loads(payload) if isinstance(payload, (str, bytes, bytearray)) else payload
         if status not in (FOUND, NOT_FOUND) or (status == FOUND and not isinstance(data, dict)):
             raise ValueError(f"bad status/payload {status!r}")
         if status == FOUND and decode is not None and isinstance(data, dict):

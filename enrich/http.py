@@ -21,7 +21,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from enrich import clock
+from enrich import clock, jsontext
 from enrich.errors import RetriesExhausted, SourceError, TransientAnswer
 from enrich.settings import Settings
 
@@ -134,11 +134,23 @@ def json_of(response: requests.Response) -> Any:
     source's own reading); ValueError when it is not JSON."""
     decoded = response.__dict__.get("_enrich_json", _UNDECODED)
     if decoded is _UNDECODED:
-        decoded = response.__dict__["_enrich_json"] = response.json()
+        decoded = response.__dict__["_enrich_json"] = _decode(response)
     return decoded
 
 
 _UNDECODED = object()
+
+
+def _decode(response: requests.Response) -> Any:
+    """The body as JSON: its bytes through enrich.jsontext when the answer declares UTF-8 or no
+    charset (JSON over HTTP is UTF-8, RFC 8259), else as requests decodes them."""
+    encoding = (response.encoding or "utf-8").lower().replace("_", "-")
+    if encoding in ("utf-8", "utf8") and response.content:
+        try:
+            return jsontext.loads(response.content)
+        except ValueError:
+            pass  # e.g. another encoding than declared: requests' own guess below
+    return response.json()
 
 
 def expect_json(response: requests.Response) -> None:

@@ -328,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return error.exit_code
     console.command_prints_summary()
+    server.import_temporary_server()  # before the read-ahead: see there
     run.read_ahead(options)  # while Prefect starts (taken only if no file changed meanwhile)
     with console.live_progress():
         state = enrich_catalog(
