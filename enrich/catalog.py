@@ -9,7 +9,7 @@ import os
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,15 +91,22 @@ def scan(root: Path) -> Scan:
     """Walk the catalog once: every *.prototxt under root, sorted, each file once (symlinks
     leading outside the catalog, dangling or looping are not followed; a link to an entry is the
     entry itself, its path kept), and the temporaries."""
+    files, temporaries = scan_names(root)
+    return Scan([Path(name) for name in files], [Path(name) for name in temporaries])
+
+
+def scan_names(root: Path) -> tuple[list[str], list[str]]:
+    """scan() as path strings (the read-ahead's check that nothing changed compares 20,000 of
+    them, where making them Paths alone took longer than the check)."""
     inside = os.path.realpath(root).rstrip("/") + "/"
     real_folders: dict[str, str] = {}  # a folder resolved once, not once per file in it
     by_file: dict[str, list[str]] = {}
-    temporaries: list[Path] = []
+    temporaries: list[str] = []
     for entry in _entries(str(root)):
         name = entry.name
         if name.startswith(".") and TEMP_MARK in name:
             if TEMP_MARK in name[1:]:  # what the glob `.*<mark>*` matches
-                temporaries.append(Path(entry.path))
+                temporaries.append(entry.path)
             continue
         if not name.endswith(SUFFIX):
             continue
@@ -123,15 +130,11 @@ def scan(root: Path) -> Scan:
         if regular:
             by_file.setdefault(real, []).append(path)
     chosen = (
-        Path(paths[0])
-        if len(paths) == 1
-        else min((Path(p) for p in paths), key=lambda p: (p.is_symlink(), str(p)))
+        paths[0] if len(paths) == 1 else min(paths, key=lambda p: (os.path.islink(p), str(Path(p))))
         for paths in by_file.values()
     )
-    return Scan(
-        sorted(chosen, key=lambda p: p.parts),  # Path order, without Path.__lt__'s cost
-        temporaries,
-    )
+    # In Path order (by parts): the walk's paths are joined with "/" from str(root), normalized.
+    return sorted(chosen, key=lambda p: p.split("/")), temporaries
 
 
 def find_files(root: Path) -> list[Path]:
@@ -229,7 +232,7 @@ def _read_paths(paths: list[Path], catalog: Catalog, cache_dir: Path | None) -> 
 Stamp = tuple[int, int, int, int]  # inode, size, mtime ns, ctime ns of the file a path names
 
 
-def _stamps(paths: list[Path]) -> list[Stamp] | None:
+def _stamps(paths: Sequence[str | Path]) -> list[Stamp] | None:
     """Each file's Stamp (links followed); None when one cannot be read."""
     stamps = []
     try:
@@ -309,14 +312,15 @@ class ReadAhead:
         if result is None or (root, shard, cache_dir) != self.key:
             return None
         paths, stamps, catalog, seen, derived = result
-        found = scan(root)  # logs its own warnings
-        if found.temporaries:
+        names, temporaries = scan_names(root)  # logs its own warnings
+        if temporaries:
             return None  # a killed run's leftovers: the run's read removes them
-        now = [path for path in found.files if in_shard(root, path, shard)]
-        if now != paths or _stamps(now) != stamps:
+        if shard is not None:
+            names = [name for name in names if in_shard(root, Path(name), shard)]
+        if names != [str(path) for path in paths] or _stamps(names) != stamps:
             return None
         for record in held:
-            if record.funcName != "scan":
+            if record.funcName not in ("scan", "scan_names"):  # scanned again just now
                 logging.getLogger(record.name).handle(record)
         if cache_dir is not None and shard is None:
             with ParseCache(cache_dir) as store:
