@@ -81,11 +81,9 @@ def test_packed_payloads_are_decoded_once(tmp_path, monkeypatch):
         Answer("s", f"k{i}", FOUND, {"v": i, "t": "é"}, None, STAMP) for i in range(1000)
     )
     decoded: list[object] = []
-    real = cache_module.jsontext.loads
+    real = cache_module.json.loads
     monkeypatch.setattr(
-        cache_module.jsontext,
-        "loads",
-        lambda text, *a, **k: decoded.append(1) or real(text, *a, **k),
+        cache_module.json, "loads", lambda text, *a, **k: decoded.append(1) or real(text, *a, **k)
     )
     got = cache.get_many("s", [f"k{i}" for i in range(1000)])
     assert [got[f"k{i}"].payload for i in range(1000)] == [{"v": i, "t": "é"} for i in range(1000)]
