@@ -7,7 +7,8 @@ how sure it is, and the caller writes it only where the curator left a placehold
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from functools import lru_cache
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -75,17 +76,19 @@ def learn_venue_names(catalog_wheres: Iterable[str]) -> dict[str, str]:
     VENUE_NAMES) -> the catalog's spelling ("NeurIPS" for a catalog that writes "NeurIPS", "NIPS"
     for one that writes "NIPS"). The most used spelling wins; ties go to the first seen."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for where in catalog_wheres:
-        text = " ".join(where.split())
+    # Each distinct spelling looked at once (a catalog repeats a few dozen venue names over
+    # thousands of entries); Counter keeps the first-seen order the ties go by.
+    for text, uses in Counter(" ".join(where.split()) for where in catalog_wheres).items():
         acronym = _acronym(text) if text else None
         if acronym is not None and not _YEAR.search(text):
             spellings = counts[acronym]
-            spellings[text] = spellings.get(text, 0) + 1
+            spellings[text] = spellings.get(text, 0) + uses
     return {
         acronym: max(spellings, key=lambda s: spellings[s]) for acronym, spellings in counts.items()
     }
 
 
+@lru_cache(maxsize=4096)  # asked again for every source's say on every paper's venue
 def _acronym(venue: str) -> str | None:
     """The well-known venue a name stands for, or None (unknown, a workshop, a preprint).
     An acronym counts as written ("ICLR 2023 poster", "(CVPR)"); a full name counts only when
