@@ -463,6 +463,7 @@ def bench_size(
                 None
                 if profile_nightly
                 else enrich_argv(work / "catalog-empty", work / "cache-empty"),
+                1 if profile_nightly else nightly_scenario.REPEATS,  # one profile, not three
             )
         if naive:
             naive_catalog = work / f"catalog-{n}-naive"
