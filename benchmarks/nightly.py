@@ -36,7 +36,7 @@ SHIFT = (
 )  # "a day later": past every 1-day expiry, as the 03:00 schedule is the next night
 CITATION_SHARE, STAR_SHARE = 0.10, 0.05
 NIGHTLY_TARGET_RATIO, NIGHTLY_TARGET_RSS_MB = 1.25, 500.0
-# The nightly wall is the best of this many runs, like the fixed cost (run.STARTUP_RUNS).
+# The nightly wall is the best of this many runs, each beside an empty-catalog run (run_nightly).
 REPEATS = 3
 APIS = ("arxiv", "semantic_scholar", "openreview", "github", "huggingface", "openalex")
 
@@ -135,6 +135,7 @@ def run_nightly(
         for folder, copy in saved.items():
             shutil.rmtree(copy, ignore_errors=True)
             shutil.copytree(folder, copy, copy_function=shutil.copy2)
+    shifted = {**env, "ENRICH_CLOCK_OFFSET": repr(SHIFT)}
     runs = []
     for index in range(repeats):
         if index:
@@ -143,30 +144,18 @@ def run_nightly(
                 shutil.copytree(copy, folder, copy_function=shutil.copy2)
         simulator.semanticscholar.forget_rendered()
         simulator.shift_clock(SHIFT)
-        simulator.reset_counts()
         suffix = f"-{index + 1}" if index else ""
         empty = None
         if empty_argv is not None:
-            empty = measure(
-                "empty",
-                empty_argv,
-                {**env, "ENRICH_CLOCK_OFFSET": repr(SHIFT)},
-                work / f"log-{n}-nightly-empty{suffix}.txt",
-                timeout,
-            )
-            simulator.reset_counts()
+            log = work / f"log-{n}-nightly-empty{suffix}.txt"
+            empty = measure("empty", empty_argv, shifted, log, timeout)
+        simulator.reset_counts()
         before = file_stamps(catalog)
         print(
             f"[{n}] nightly run {index + 1}/{repeats} (clock +{SHIFT / 3600:g} h, {len(moved)} papers' values moved) …",
             flush=True,
         )
-        measured = measure(
-            "nightly",
-            argv,
-            {**env, "ENRICH_CLOCK_OFFSET": repr(SHIFT)},
-            work / f"log-{n}-nightly{suffix}.txt",
-            timeout,
-        )
+        measured = measure("nightly", argv, shifted, work / f"log-{n}-nightly{suffix}.txt", timeout)
         measured.simulator = simulator.counts()
         after = file_stamps(catalog)
         simulator.shift_clock(0.0)

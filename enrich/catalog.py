@@ -130,7 +130,7 @@ def scan_names(root: Path) -> tuple[list[str], list[str]]:
         if regular:
             by_file.setdefault(real, []).append(path)
     chosen = (
-        paths[0] if len(paths) == 1 else min(paths, key=lambda p: (os.path.islink(p), str(Path(p))))
+        paths[0] if len(paths) == 1 else min(paths, key=lambda p: (os.path.islink(p), p))
         for paths in by_file.values()
     )
     # In Path order (by parts): the walk's paths are joined with "/" from str(root), normalized.

@@ -7,10 +7,10 @@ how sure it is, and the caller writes it only where the curator left a placehold
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from enrich.ids import github_repo_from_url, split_arxiv_version
 

@@ -1,7 +1,7 @@
-"""JSON in and out of the hot paths (the APIs' answers, the cache's rows) through orjson, which
-decodes and encodes several times faster than the standard library and, unlike it, without
-holding the GIL per object for long: a nightly run at 20,000 papers decodes ~40 MB of answers
-while other fetch threads wait for the interpreter. Whatever orjson refuses and the standard
+"""JSON on the hot paths (the APIs' answers, the rows the cache writes) through orjson, which
+decodes and encodes several times faster than the standard library: a nightly run at 20,000
+papers decodes every refreshed answer while the other fetch threads wait for the interpreter
+(the cache's packed reads stay on the standard library, see Cache._select). Whatever orjson refuses and the standard
 library takes (NaN, integers beyond 64 bits, lone surrogates, non-UTF-8 bytes) goes to the
 standard library, so nothing that was read or written before is refused now. Two values come
 back otherwise than through the standard library alone: an integer beyond 64 bits decodes as a
@@ -15,13 +15,11 @@ from typing import Any
 import orjson
 
 
-def loads(data: bytes | bytearray | memoryview | str) -> Any:
+def loads(data: bytes | bytearray | str) -> Any:
     """The value of a JSON text; ValueError (json.JSONDecodeError) when it is not JSON."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        if isinstance(data, memoryview):
-            data = data.tobytes()
         return json.loads(data)
 
 
