@@ -60,3 +60,20 @@ def test_graphql_batch_answered_with_a_non_object_fails_alone_and_counts_in_prog
         "github: 200/250 ids asked",
         "github: 250/250 ids asked",
     ]
+
+
+def test_progress_is_logged_at_each_tenth_not_at_each_batch(
+    api_with, world, monkeypatch, tmp_path, caplog
+):
+    world.repos += [Repo(f"org{n}/repo{n}", stars=n) for n in range(2000)]
+    api_with(github={"token": TOKEN})
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    queries = [Query(f"org{n}/repo{n}") for n in range(2000)]
+    job = FetchJob("github", queries, Settings.from_env(), tmp_path / "cache", now=time.time())
+    logger = logging.getLogger("test.progress")
+    with caplog.at_level(logging.INFO, logger="test.progress"):
+        result = fetch(job, logger=logger)
+    assert len(result.records) == 2000 and result.requests == 20  # 20 batches of 100
+    assert [r.getMessage() for r in caplog.records if "ids asked" in r.getMessage()] == [
+        f"github: {done}/2000 ids asked" for done in range(200, 2001, 200)
+    ]
