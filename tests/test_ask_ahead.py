@@ -125,3 +125,31 @@ def test_in_flight_without_ask_ahead_stays_one_at_a_time(ctx):
     ask = Asker()
     run_batches(ctx, SourceResult("test"), KEYS, 2, ask, in_flight=2)
     assert ask.most == 1
+
+
+class Record:
+    def __init__(self, key: str):
+        self.key = key
+
+    def to_json(self) -> dict[str, str]:
+        return {"key": self.key}
+
+
+def test_convert_makes_the_records_on_the_recording_thread_while_the_next_batch_is_asked(ctx):
+    made_on: list[str] = []
+
+    def convert(raw: dict[str, str]) -> Record:
+        made_on.append(threading.current_thread().name)
+        return Record(raw["key"])
+
+    result = SourceResult("test")
+    error = run_batches(
+        ctx, result, KEYS, 2, Asker(), namespace="test", ask_ahead=True, convert=convert
+    )
+    assert error is None
+    assert list(result.records) == [k for k in KEYS if not k.endswith("3")]
+    assert all(isinstance(record, Record) for record in result.records.values())
+    assert sorted(result.not_found) == [k for k in KEYS if k.endswith("3")]  # None: not converted
+    assert made_on == [threading.current_thread().name] * len(result.records)
+    cached = ctx.cache.get_many("test", KEYS)
+    assert cached["k00"].payload == {"key": "k00"} and cached["k03"].payload is None

@@ -292,6 +292,7 @@ def run_batches(
     namespace: str | None = None,
     ask_ahead: bool = False,
     in_flight: int = 1,
+    convert: Callable[[Any], Any] | None = None,
 ) -> RetriesExhausted | None:
     """The one batch loop: ask for `keys` `size` at a time and record what each batch said.
 
@@ -308,7 +309,12 @@ def run_batches(
     `ask` that touches nothing but the HTTP client and its own state. `in_flight` > 1 (with
     `ask_ahead`): that many requests may be under way at once, each still let go at the pace:
     only for an API whose limit is far above our pace, so that no jitter can bring two
-    arrivals closer than its limit."""
+    arrivals closer than its limit.
+
+    `convert`: what `ask` returned for a key (not None) -> its record, made here rather than in
+    `ask`. With `ask_ahead` the next request then waits only for this answer to arrive and be
+    decoded, not for its records to be made too: at 500 papers a batch that is ~25 ms of CPU
+    each, which under a busy GIL stretched each Semantic Scholar request past its pace."""
     done = 0
     outcomes = _asked(ask, chunks(keys, size), in_flight if ask_ahead else 0)
     try:
@@ -321,6 +327,10 @@ def run_batches(
             if isinstance(outcome, SourceError):
                 fail_all(result, batch, outcome)
             else:
+                if convert is not None:
+                    outcome = {
+                        key: None if raw is None else convert(raw) for key, raw in outcome.items()
+                    }
                 for key, record in outcome.items():
                     if record is None:
                         result.not_found.add(key)

@@ -148,7 +148,7 @@ class OpenAlex(SourceBase):
                 "requests a day (set it)"
             )
 
-        def ask(batch: list[str]) -> dict[str, OpenAlexRecord | None]:
+        def ask(batch: list[str]) -> dict[str, dict[str, Any] | None]:
             return _works(ctx, base, key, batch)
 
         try:
@@ -161,6 +161,7 @@ class OpenAlex(SourceBase):
                 namespace=self.name,
                 ask_ahead=True,
                 in_flight=IN_FLIGHT,
+                convert=OpenAlexRecord.from_api,  # records made while the next batches are asked
             )
         except (
             DailyAllowanceSpent
@@ -206,8 +207,9 @@ def _bare_doi(value: object) -> str:
 
 def _works(
     ctx: Context, base: str, key: str | None, batch: list[str]
-) -> dict[str, OpenAlexRecord | None]:
-    """Every DOI of the batch: its work, or None when OpenAlex left it out of the answer."""
+) -> dict[str, dict[str, Any] | None]:
+    """Every DOI of the batch: its work as OpenAlex answered it (OpenAlexRecord.from_api makes
+    the record), or None when OpenAlex left it out of the answer."""
     params = {"filter": "doi:" + "|".join(batch), "per_page": str(BATCH), "select": SELECT}
     if key:
         params["api_key"] = key
@@ -222,12 +224,10 @@ def _works(
     results = data.get("results") if isinstance(data, dict) else None
     if not isinstance(results, list):
         raise SourceError(NAME, "works answer has no result list")
-    found: dict[str, OpenAlexRecord | None] = {doi: None for doi in batch}
+    found: dict[str, dict[str, Any] | None] = {doi: None for doi in batch}
     for work in results:
-        if isinstance(work, dict):
-            record = OpenAlexRecord.from_api(work)
-            if record.doi in found:
-                found[record.doi] = record
+        if isinstance(work, dict) and (doi := _bare_doi(work.get("doi"))) in found:
+            found[doi] = work
     return found
 
 

@@ -164,18 +164,25 @@ def _fetch(source: SemanticScholar, wanted: list[Query], ctx: Context) -> Source
     apply_cached(result, todo.cached)
     base = f"{ctx.url('SEMANTIC_SCHOLAR_API_URL')}/graph/v1"
 
-    def ask(batch: list[str]) -> dict[str, PaperRecord | None]:
+    def ask(batch: list[str]) -> dict[str, dict[str, Any] | None]:
         papers = _batch(ctx.http, base, batch)
         return {
-            key: record_from_paper(paper)
-            if isinstance(paper, dict) and paper.get("paperId")
-            else None
+            key: paper if isinstance(paper, dict) and paper.get("paperId") else None
             for key, paper in zip(batch, papers)
         }
 
     # Once the API is down for us (every retry spent), ask it nothing more.
     down = (
-        run_batches(ctx, result, todo.to_ask, BATCH, ask, namespace=NAME, ask_ahead=True)
+        run_batches(
+            ctx,
+            result,
+            todo.to_ask,
+            BATCH,
+            ask,
+            namespace=NAME,
+            ask_ahead=True,
+            convert=record_from_paper,  # records made while the next batch is asked
+        )
         if todo.to_ask
         else None
     )
