@@ -304,11 +304,12 @@ def fetch(
     logger.info("%s: %d ids to look up", job.source, len(job.queries))
     client = None if job.offline else source.make_client(job.settings)
 
-    logged = [0]  # ids asked at the last progress line
+    logged = 0  # ids asked at the last progress line
 
     def progress(done: int, total: int) -> None:
-        if worth_a_line(done, total, logged[0]):
-            logged[0] = done
+        nonlocal logged
+        if worth_a_line(done, total, logged):
+            logged = done
             logger.info("%s: %d/%d ids asked", job.source, done, total)
         if watch is not None:
             stats = client.stats if client is not None else None
@@ -379,19 +380,13 @@ def scrub(result: SourceResult, secrets: list[str]) -> None:
     result.problems = [clean(problem) for problem in result.problems]
 
 
-def findings_for(
-    path: str, lookups: Lookups, results: Mapping[str, SourceResult], sources: Mapping[str, Source]
-) -> list[Finding]:
-    """What each registered source said about the entry at `path`, in source order."""
-    return findings_table(lookups, results, sources)(path)
-
-
 def findings_table(
     lookups: Lookups, results: Mapping[str, SourceResult], sources: Mapping[str, Source]
 ) -> Callable[[str], list[Finding]]:
-    """findings_for with what does not depend on the entry worked out once per run: each
-    source's lookups and result, and its answers without a record (one shared Finding each:
-    they are immutable). 20,000 entries x 6 sources: 0.8 s -> 0.3 s, measured."""
+    """What each registered source said about an entry (by path), in source order. What does not
+    depend on the entry is worked out once per run: each source's lookups and result, and its
+    answers without a record (one shared Finding each: they are immutable). 20,000 entries x 6
+    sources: 0.8 s -> 0.3 s, measured."""
     plans = []
     for name, source in sources.items():
         offers, dead = source.offers, source.dead_when_not_found
