@@ -40,6 +40,15 @@ CREATE TABLE IF NOT EXISTS answers (
 ) WITHOUT ROWID
 """
 
+# What planning reads (Cache.stamps), apart from the payloads. A payload of ~2 KB (an arXiv or
+# Semantic Scholar record) spills into overflow pages and `fetched_at`, stored after it, with it:
+# without this index each stamp is read from there. Measured at 20,000 papers, Semantic
+# Scholar's 20,000 stamps: 0.33 s -> 0.15 s; it also answers the `count(*)` each opening does.
+# Created on an existing cache by its first opening (0.5 s for 120,000 answers, once).
+_STAMPS_INDEX = """
+CREATE INDEX IF NOT EXISTS answers_stamps ON answers (source, key, status, fetched_at)
+"""
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -109,6 +118,7 @@ class Cache:
                 )  # persistent: only the first opener switches
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute(_SCHEMA)
+            db.execute(_STAMPS_INDEX)
             db.execute("SELECT count(*) FROM answers").fetchone()
         except BaseException:
             db.close()

@@ -88,3 +88,29 @@ def test_packed_payloads_are_decoded_once(tmp_path, monkeypatch):
     got = cache.get_many("s", [f"k{i}" for i in range(1000)])
     assert [got[f"k{i}"].payload for i in range(1000)] == [{"v": i, "t": "é"} for i in range(1000)]
     assert len(decoded) == 2  # one per query of 500 keys
+
+
+def test_stamps_are_read_from_an_index_not_through_the_payloads(tmp_path):
+    """A ~2 KB payload spills into overflow pages and `fetched_at`, stored after it, with it:
+    planning reads the stamps of every answer, so they come from an index. A cache an older
+    version made (the table alone) gets the index when opened, its answers kept."""
+    db = sqlite3.connect(tmp_path / Cache.FILENAME)
+    db.execute(cache_module._SCHEMA)
+    big = '{"abstract": "' + "x" * 3000 + '"}'
+    db.executemany(
+        "INSERT INTO answers VALUES (?, ?, ?, ?, ?, ?)",
+        [("s", f"k{i}", FOUND, big, None, STAMP + i) for i in range(600)],
+    )
+    db.commit()
+    db.close()
+    cache = Cache(tmp_path)
+    statements: list[str] = []
+    cache._db.set_trace_callback(statements.append)
+    stamps = cache.stamps("s", [f"k{i}" for i in range(600)])
+    cache._db.set_trace_callback(None)
+    assert stamps == {f"k{i}": (FOUND, STAMP + i) for i in range(600)}
+    assert len(statements) == 2  # 500 keys a query
+    for statement in statements:
+        (plan,) = cache._db.execute("EXPLAIN QUERY PLAN " + statement).fetchall()
+        assert "USING COVERING INDEX answers_stamps" in plan[-1], plan
+    assert cache.get_many("s", ["k599"])["k599"].payload == {"abstract": "x" * 3000}
