@@ -745,7 +745,7 @@ def comparison(data: dict, before: dict) -> list[str]:
             per_api = ", ".join(
                 f"{api} {cold['simulator'][api]['rejected']}"
                 for api in APIS
-                if cold["simulator"][api]["rejected"]
+                if cold["simulator"].get(api, {}).get("rejected")  # older results lack newer APIs
             )
             lines.append(
                 f"| {n} | 429s (cold + warm) | {cell(rejected_b, rejected, 'd')}{' (' + per_api + ')' if per_api else ''} "
@@ -873,7 +873,7 @@ def render(data: dict, before: dict | None = None) -> str:
             for api in APIS:
                 counted = run["simulator"].get(api, {"requests": 0, "rejected": 0})
                 accepted = counted["requests"] - counted["rejected"]
-                least = size["minimum_requests"][api] if label != "warm" else 0
+                least = size["minimum_requests"].get(api, 0) if label != "warm" else 0
                 cells.append(f"{accepted} / {least} / {counted['rejected']}")
             retries = (
                 sum(s["retries"] for s in run["pipeline"].values()) if run["pipeline"] else "–"
@@ -888,7 +888,7 @@ def render(data: dict, before: dict | None = None) -> str:
             + ", ".join(
                 f"{api} {min(size['runs']['cold']['simulator'][api]['gaps']) / (PACE[api] / factor):.2f}"
                 for api in APIS
-                if PACE[api] and size["runs"]["cold"]["simulator"][api]["gaps"]
+                if PACE[api] and size["runs"]["cold"]["simulator"].get(api, {}).get("gaps")
             )
             for n, size in data["sizes"].items()
             if "cold" in size["runs"]
@@ -914,15 +914,16 @@ def render(data: dict, before: dict | None = None) -> str:
             )
             extra = {
                 api: (cold["simulator"][api]["requests"] - cold["simulator"][api]["rejected"])
-                - size["minimum_requests"][api]
+                - size["minimum_requests"].get(api, 0)
                 for api in APIS
+                if api in cold["simulator"]  # older results lack newer APIs
             }
             lines.append(
                 f"| requests at the batch minimum at {n} (cold) | {_ok(all(v <= 0 for v in extra.values()))}: "
                 + ", ".join(f"{api} {'+' if v > 0 else ''}{v}" for api, v in extra.items())
                 + " |"
             )
-            rejected = sum(cold["simulator"][api]["rejected"] for api in APIS)
+            rejected = sum(cold["simulator"].get(api, {}).get("rejected", 0) for api in APIS)
             warm = size["runs"].get("warm", {})
             rejected += sum(
                 warm.get("simulator", {}).get(api, {}).get("rejected", 0) for api in APIS
@@ -999,10 +1000,16 @@ def render(data: dict, before: dict | None = None) -> str:
                 f"**{naive['wall'] / cold['wall']:.1f}× slower** "
                 f"({(naive['wall'] - startup['wall']) / max(cold['wall'] - startup['wall'], 1e-9):.1f}× without "
                 "the pipeline's fixed cost), with "
-                + ", ".join(f"{api} {naive['simulator'][api]['requests']}" for api in APIS)
+                + ", ".join(
+                    f"{api} {naive['simulator'][api]['requests']}"
+                    for api in APIS
+                    if api in naive["simulator"]
+                )
                 + " requests ("
                 + ", ".join(
-                    f"{api} {size['runs']['cold']['simulator'][api]['requests']}" for api in APIS
+                    f"{api} {size['runs']['cold']['simulator'][api]['requests']}"
+                    for api in APIS
+                    if api in size["runs"]["cold"]["simulator"]
                 )
                 + " for the pipeline).",
             ]
