@@ -217,7 +217,7 @@ def verdicts(size: dict, fixed: dict) -> dict[str, tuple[bool, str]]:
         sum(r["run"]["simulator"].get(api, {}).get("rejected", 0) for api in APIS) for r in every
     ]
     requests = [
-        {api: (_accepted(r["run"], api), night["minimum_requests"].get(api, 0)) for api in APIS}
+        {api: (_accepted(r["run"], api), night["minimum_requests"][api]) for api in APIS}
         for r in every
     ]
     differing = [counts for counts in requests if counts != requests[0]]

@@ -37,6 +37,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -619,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     before = load_before(args.before, args.results)
     if args.render:
-        data = json.loads(Path(args.render).read_text())
+        data = every_api(json.loads(Path(args.render).read_text()))
         Path(args.results).write_text(render(data, before))
         print(f"wrote {args.results}")
         return 0
@@ -673,9 +674,38 @@ def load_before(path: str, results: str) -> dict | None:
         or Path(path).resolve() == Path(results).with_suffix(".json").resolve()
     ):
         return None
-    before = json.loads(Path(path).read_text())
+    before = every_api(json.loads(Path(path).read_text()))
     before["_file"] = Path(path).name
     return before
+
+
+def every_api(node: Any) -> Any:
+    """Results as kept, with every API of APIS in them: one recorded before a source was added
+    has no counts and no batch minimum for it, read as none made and none needed (rendering
+    it raised KeyError for the newer sources)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("simulator"), dict):
+            for api in APIS:
+                node["simulator"].setdefault(
+                    api,
+                    {
+                        "requests": 0,
+                        "rejected": 0,
+                        "kinds": {},
+                        "rejected_kinds": {},
+                        "early_by": [],
+                        "gaps": [],
+                    },
+                )
+        if isinstance(node.get("minimum_requests"), dict):
+            for api in APIS:
+                node["minimum_requests"].setdefault(api, 0)
+        for value in node.values():
+            every_api(value)
+    elif isinstance(node, list):
+        for value in node:
+            every_api(value)
+    return node
 
 
 # -- the report ------------------------------------------------------------------------------
@@ -745,7 +775,7 @@ def comparison(data: dict, before: dict) -> list[str]:
             per_api = ", ".join(
                 f"{api} {cold['simulator'][api]['rejected']}"
                 for api in APIS
-                if cold["simulator"].get(api, {}).get("rejected")  # older results lack newer APIs
+                if cold["simulator"][api]["rejected"]
             )
             lines.append(
                 f"| {n} | 429s (cold + warm) | {cell(rejected_b, rejected, 'd')}{' (' + per_api + ')' if per_api else ''} "
@@ -873,7 +903,7 @@ def render(data: dict, before: dict | None = None) -> str:
             for api in APIS:
                 counted = run["simulator"].get(api, {"requests": 0, "rejected": 0})
                 accepted = counted["requests"] - counted["rejected"]
-                least = size["minimum_requests"].get(api, 0) if label != "warm" else 0
+                least = size["minimum_requests"][api] if label != "warm" else 0
                 cells.append(f"{accepted} / {least} / {counted['rejected']}")
             retries = (
                 sum(s["retries"] for s in run["pipeline"].values()) if run["pipeline"] else "–"
@@ -888,7 +918,7 @@ def render(data: dict, before: dict | None = None) -> str:
             + ", ".join(
                 f"{api} {min(size['runs']['cold']['simulator'][api]['gaps']) / (PACE[api] / factor):.2f}"
                 for api in APIS
-                if PACE[api] and size["runs"]["cold"]["simulator"].get(api, {}).get("gaps")
+                if PACE[api] and size["runs"]["cold"]["simulator"][api]["gaps"]
             )
             for n, size in data["sizes"].items()
             if "cold" in size["runs"]
@@ -914,16 +944,15 @@ def render(data: dict, before: dict | None = None) -> str:
             )
             extra = {
                 api: (cold["simulator"][api]["requests"] - cold["simulator"][api]["rejected"])
-                - size["minimum_requests"].get(api, 0)
+                - size["minimum_requests"][api]
                 for api in APIS
-                if api in cold["simulator"]  # older results lack newer APIs
             }
             lines.append(
                 f"| requests at the batch minimum at {n} (cold) | {_ok(all(v <= 0 for v in extra.values()))}: "
                 + ", ".join(f"{api} {'+' if v > 0 else ''}{v}" for api, v in extra.items())
                 + " |"
             )
-            rejected = sum(cold["simulator"].get(api, {}).get("rejected", 0) for api in APIS)
+            rejected = sum(cold["simulator"][api]["rejected"] for api in APIS)
             warm = size["runs"].get("warm", {})
             rejected += sum(
                 warm.get("simulator", {}).get(api, {}).get("rejected", 0) for api in APIS
@@ -1000,16 +1029,10 @@ def render(data: dict, before: dict | None = None) -> str:
                 f"**{naive['wall'] / cold['wall']:.1f}× slower** "
                 f"({(naive['wall'] - startup['wall']) / max(cold['wall'] - startup['wall'], 1e-9):.1f}× without "
                 "the pipeline's fixed cost), with "
-                + ", ".join(
-                    f"{api} {naive['simulator'][api]['requests']}"
-                    for api in APIS
-                    if api in naive["simulator"]
-                )
+                + ", ".join(f"{api} {naive['simulator'][api]['requests']}" for api in APIS)
                 + " requests ("
                 + ", ".join(
-                    f"{api} {size['runs']['cold']['simulator'][api]['requests']}"
-                    for api in APIS
-                    if api in size["runs"]["cold"]["simulator"]
+                    f"{api} {size['runs']['cold']['simulator'][api]['requests']}" for api in APIS
                 )
                 + " for the pipeline).",
             ]
